@@ -1,0 +1,59 @@
+# Posedeck: `make run` and `make test` are the two commands; both call the idempotent `make install`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run worker test test-py test-js browser migrate bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/test.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.14.1 torchvision==0.29.1
+	$(PIP) install -q -r requirements/test.txt
+	# Ultralytics pulls opencv-python (GUI libraries); the headless build is all we need.
+	$(PIP) uninstall -q -y opencv-python || true
+	$(PIP) install -q --no-deps --force-reinstall opencv-python-headless==5.0.0.93
+	touch $(STAMP)
+
+migrate: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	@echo ""
+	@echo "  Posedeck is starting at http://127.0.0.1:$(PORT)/"
+	@echo "  First time? Sign up at http://127.0.0.1:$(PORT)/accounts/signup/"
+	@echo "  (or: $(PY) manage.py createsuperuser), then log in."
+	@echo "  API docs: http://127.0.0.1:$(PORT)/api/docs/   Stop with Ctrl+C."
+	@echo ""
+	@trap 'kill 0' EXIT INT TERM; \
+	$(VENV)/bin/celery -A config worker -Q default,inference -c 2 -n web@%h -l warning & \
+	$(VENV)/bin/celery -A config worker -Q gpu -c 1 -n gpu@%h -l warning & \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+browser:
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+test: install browser
+	$(MAKE) test-js
+	$(MAKE) test-py
+
+test-py:
+	$(PY) -m pytest
+
+test-js:
+	@files=$$(find frontend training labeling deploy -name '*.test.mjs' -not -path '*/node_modules/*' 2>/dev/null); \
+	if [ -n "$$files" ]; then node --test $$files; else echo "no JS tests"; fi
+
+bench: install
+	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f; done
+
+clean:
+	rm -rf var/test.sqlite3 var/broker

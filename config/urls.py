@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.api import Me, ObtainToken
+
+api_v1 = [
+    path("auth/token/", ObtainToken.as_view(), name="api-token"),
+    path("auth/me/", Me.as_view(), name="api-me"),
+    path("", include("datasets.urls")),
+    path("", include("labeling.urls")),
+    path("", include("training.urls")),
+    path("", include("deploy.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include("frontend.urls")),
+]

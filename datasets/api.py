@@ -1,0 +1,232 @@
+"""Dataset, image and skeleton-class endpoints. Thin: parse, call one service, answer."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.errors import InvalidInput
+
+from . import exchange, selectors, services, storage
+from .models import Image
+from .serializers import (DatasetSerializer, ImageSerializer, ImageUpdateSerializer, ImportResultSerializer,
+                          ImportZipSerializer, ProgressSerializer, SkeletonClassSerializer, UploadReportSerializer,
+                          UploadSerializer)
+
+
+def _bool_param(request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "false", "no"):
+        return False
+    raise InvalidInput(f"{name} must be true or false", field=name)
+
+
+class DatasetListCreate(generics.ListCreateAPIView):
+    serializer_class = DatasetSerializer
+
+    def get_queryset(self):
+        return selectors.datasets_for(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.dataset_create(owner=self.request.user, **serializer.validated_data)
+
+
+class DatasetDetail(generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = DatasetSerializer
+
+    def get_queryset(self):
+        return selectors.datasets_for(self.request.user)
+
+    def perform_update(self, serializer):
+        services.dataset_update(dataset=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.dataset_delete(dataset=instance)
+
+
+class DatasetProgress(APIView):
+    @extend_schema(responses=ProgressSerializer)
+    def get(self, request, pk):
+        return Response(selectors.dataset_progress(selectors.dataset_get(request.user, pk)))
+
+
+class DatasetImages(generics.ListAPIView):
+    """List a dataset's images (paginated), or upload new ones (multipart `files`, images and/or zips)."""
+
+    serializer_class = ImageSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        dataset = selectors.dataset_get(self.request.user, self.kwargs["pk"])
+        split = self.request.query_params.get("split") or None
+        if split and split not in ("train", "val"):
+            raise InvalidInput("split must be train or val", field="split")
+        return selectors.images_of(dataset, labelled=_bool_param(self.request, "labelled"), split=split)
+
+    @extend_schema(parameters=[
+        OpenApiParameter("labelled", OpenApiTypes.BOOL, description="Only labelled (true) or unlabelled (false) images."),
+        OpenApiParameter("split", OpenApiTypes.STR, enum=["train", "val"]),
+    ])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer},
+                   responses={201: UploadReportSerializer, 400: UploadReportSerializer, 413: UploadReportSerializer},
+                   description="Good files are stored even when others in the batch are bad; each bad file is "
+                               "reported in `errors` with its reason. 400 (413 when every bad file was too large) "
+                               "when nothing could be stored.")
+    def post(self, request, pk):
+        dataset = selectors.dataset_get(request.user, pk)
+        files = request.FILES.getlist("files")
+        if not files:
+            raise InvalidInput("send one or more files in the multipart field 'files'", field="files")
+        report = services.images_upload(dataset=dataset, files=[(f.name, f) for f in files])
+        body = UploadReportSerializer(report).data
+        if report.created or report.duplicates:
+            code = status.HTTP_201_CREATED
+        elif all(e["error"] == "file_too_large" for e in report.errors):
+            code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        else:
+            code = status.HTTP_400_BAD_REQUEST
+        if code >= 400:
+            body = {"error": report.errors[0]["error"], "message": f"{report.errors[0]['file']}: {report.errors[0]['message']}",
+                    "field": "files", **body}
+        return Response(body, status=code)
+
+
+class ImageDetail(generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = ImageSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_object(self):
+        return selectors.image_get(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        image = self.get_object()
+        return Response({**ImageSerializer(image).data, "neighbours": selectors.image_neighbours(image)})
+
+    @extend_schema(request=ImageUpdateSerializer, responses=ImageSerializer)
+    def patch(self, request, *args, **kwargs):
+        image = self.get_object()
+        data = ImageUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        Image.objects.filter(pk=image.pk).update(split=data.validated_data["split"])
+        image.refresh_from_db()
+        return Response(ImageSerializer(image).data)
+
+
+class _ImageBytes(APIView):
+    field = "file"
+    content_type = None
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        image = selectors.image_get(request.user, pk)
+        path = storage.media_path(getattr(image, self.field))
+        response = FileResponse(open(path, "rb"), content_type=self.content_type)
+        response["Cache-Control"] = "private, max-age=86400"  # content-addressed: never changes
+        return response
+
+
+class ImageFile(_ImageBytes):
+    field = "file"
+
+
+class ImageThumbnail(_ImageBytes):
+    field = "thumbnail"
+    content_type = "image/jpeg"
+
+
+class ClassListCreate(generics.ListCreateAPIView):
+    serializer_class = SkeletonClassSerializer
+    pagination_class = None
+
+    def get_dataset(self):
+        return selectors.dataset_get(self.request.user, self.kwargs["pk"])
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "dataset": self.get_dataset()}
+
+    def get_queryset(self):
+        return self.get_dataset().classes.all()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.class_create(dataset=self.get_dataset(), **serializer.validated_data)
+
+
+class ClassDetail(generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = SkeletonClassSerializer
+
+    def get_object(self):
+        return selectors.class_get(self.request.user, self.kwargs["pk"])
+
+    def get_serializer_context(self):
+        ctx = super().get_serializer_context()
+        if "pk" in self.kwargs:
+            ctx["dataset"] = selectors.class_get(self.request.user, self.kwargs["pk"]).dataset
+        return ctx
+
+    def perform_update(self, serializer):
+        serializer.instance = services.class_update(cls=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(parameters=[OpenApiParameter("force", OpenApiTypes.BOOL,
+                                                description="Also delete this class's labelled instances.")])
+    def delete(self, request, *args, **kwargs):
+        services.class_delete(cls=self.get_object(), force=bool(_bool_param(request, "force")))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DatasetExport(APIView):
+    @extend_schema(parameters=[
+        OpenApiParameter("format", OpenApiTypes.STR, enum=["coco", "yolo"], required=True),
+        OpenApiParameter("classes", OpenApiTypes.STR, description="Comma-separated class ids (default: all)."),
+    ], responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        dataset = selectors.dataset_get(request.user, pk)
+        fmt = request.query_params.get("format")
+        raw = request.query_params.get("classes")
+        try:
+            class_ids = [int(v) for v in raw.split(",") if v.strip()] if raw else None
+        except ValueError as exc:
+            raise InvalidInput("classes must be comma-separated class ids", field="classes") from exc
+        slug = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in dataset.name) or f"dataset{dataset.pk}"
+        if fmt == "coco":
+            import json
+
+            body = json.dumps(exchange.export_coco(dataset, class_ids))
+            response = HttpResponse(body, content_type="application/json")
+            response["Content-Disposition"] = f'attachment; filename="{slug}_coco.json"'
+            return response
+        if fmt == "yolo":
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = exchange.export_yolo(dataset, Path(tmp) / slug, class_ids)
+                buf = exchange.zip_folder(folder)
+            response = FileResponse(buf, content_type="application/zip", as_attachment=True,
+                                    filename=f"{slug}_yolo.zip")
+            return response
+        raise InvalidInput("format must be coco or yolo", field="format")
+
+
+class DatasetImportCoco(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": ImportZipSerializer}, responses={201: ImportResultSerializer},
+                   description="Import a zip holding one COCO keypoints .json and its images. All or nothing.")
+    def post(self, request, pk):
+        dataset = selectors.dataset_get(request.user, pk)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["send the zip in the multipart field 'file'"]})
+        return Response(exchange.coco_import_zip(dataset=dataset, fileobj=upload), status=status.HTTP_201_CREATED)

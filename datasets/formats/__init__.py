@@ -1,0 +1,1 @@
+"""Dataset formats (COCO keypoints, Ultralytics YOLO pose). No Django imports: usable alone."""

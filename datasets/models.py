@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.db import models
+
+
+class Dataset(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="datasets")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    # Share of images put in the val split; the split of one image depends only on its content hash.
+    val_fraction = models.FloatField(default=0.2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="dataset_unique_name_per_owner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SkeletonClass(models.Model):
+    """A class and its skeleton template. Keypoint x/y are normalised to the template's box (0..1)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="classes")
+    name = models.CharField(max_length=100)
+    color = models.CharField(max_length=7, default="#ff0000")
+    keypoints = models.JSONField(default=list)  # [{"name", "color", "x", "y"}]
+    connections = models.JSONField(default=list)  # [{"a": i, "b": j, "color"}]
+    flip_pairs = models.JSONField(default=list)  # [[i, j], ...]
+    sigmas = models.JSONField(null=True, blank=True)  # per-keypoint OKS sigma, or null
+    template_image = models.ForeignKey("Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "name"], name="class_unique_name_per_dataset")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Image(models.Model):
+    TRAIN, VAL = "train", "val"
+    SPLITS = [(TRAIN, "train"), (VAL, "val")]
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="images")
+    file = models.CharField(max_length=500)  # path relative to MEDIA_ROOT
+    thumbnail = models.CharField(max_length=500, blank=True, default="")
+    original_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    split = models.CharField(max_length=5, choices=SPLITS, default=TRAIN)
+    # Denormalised from the annotation so lists, filters and progress need no join.
+    labelled = models.BooleanField(default=False)
+    instance_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "sha256"], name="image_unique_content_per_dataset")]
+        indexes = [models.Index(fields=["dataset", "labelled", "id"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Annotation(models.Model):
+    """All instances of one image, written whole with optimistic locking on `version`."""
+
+    image = models.OneToOneField(Image, on_delete=models.CASCADE, related_name="annotation")
+    instances = models.JSONField(default=list)  # [{"class": id, "bbox": [x,y,w,h], "keypoints": [[x,y,v]...]}]
+    no_objects = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

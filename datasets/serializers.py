@@ -1,0 +1,115 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from .models import Dataset, Image, SkeletonClass
+
+HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    image_count = serializers.IntegerField(read_only=True, default=0)
+    labelled_count = serializers.IntegerField(read_only=True, default=0)
+    val_fraction = serializers.FloatField(min_value=0.0, max_value=0.9, required=False)
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "name", "description", "val_fraction", "image_count", "labelled_count", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    file_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Image
+        fields = ["id", "dataset", "original_name", "sha256", "width", "height", "size_bytes", "split",
+                  "labelled", "instance_count", "file_url", "thumbnail_url", "created_at"]
+        read_only_fields = fields
+
+    def get_file_url(self, obj) -> str:
+        return reverse("image-file", args=[obj.pk])
+
+    def get_thumbnail_url(self, obj) -> str:
+        return reverse("image-thumbnail", args=[obj.pk])
+
+
+class ImageUpdateSerializer(serializers.Serializer):
+    split = serializers.ChoiceField(choices=Image.SPLITS)
+
+
+class UploadErrorSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    error = serializers.CharField()
+    message = serializers.CharField()
+
+
+class UploadReportSerializer(serializers.Serializer):
+    created = ImageSerializer(many=True)
+    duplicates = ImageSerializer(many=True)
+    errors = UploadErrorSerializer(many=True)
+
+
+class UploadSerializer(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), allow_empty=False,
+                                  help_text="Image files and/or .zip archives of images.")
+
+
+class KeypointSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    color = serializers.RegexField(HEX_COLOR, required=False, default="#ff0000")
+    x = serializers.FloatField(min_value=-1.0, max_value=2.0, required=False, default=0.5)
+    y = serializers.FloatField(min_value=-1.0, max_value=2.0, required=False, default=0.5)
+    source_index = serializers.IntegerField(required=False, allow_null=True, write_only=True,
+                                            help_text="Index this keypoint had before an edit (null: new).")
+
+
+class ConnectionSerializer(serializers.Serializer):
+    a = serializers.IntegerField(min_value=0)
+    b = serializers.IntegerField(min_value=0)
+    color = serializers.RegexField(HEX_COLOR, required=False, default="#00ff00")
+
+
+class SkeletonClassSerializer(serializers.ModelSerializer):
+    color = serializers.RegexField(HEX_COLOR, required=False)
+    keypoints = KeypointSerializer(many=True, required=False)
+    connections = ConnectionSerializer(many=True, required=False)
+    flip_pairs = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(min_value=0), min_length=2, max_length=2),
+        required=False, allow_null=True,
+        help_text="[[i, j], ...]; null or absent: derived from left/right names.")
+    sigmas = serializers.ListField(child=serializers.FloatField(min_value=1e-4, max_value=10.0),
+                                   required=False, allow_null=True)
+    template_image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.none(), required=False, allow_null=True)
+
+    class Meta:
+        model = SkeletonClass
+        fields = ["id", "dataset", "name", "color", "keypoints", "connections", "flip_pairs", "sigmas",
+                  "template_image", "created_at"]
+        read_only_fields = ["id", "dataset", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        dataset = self.context.get("dataset")
+        if dataset is not None:
+            self.fields["template_image"].queryset = dataset.images.all()
+
+
+class ProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    labelled = serializers.IntegerField()
+    unlabelled = serializers.IntegerField()
+    text = serializers.CharField()
+    next_unlabelled = serializers.IntegerField(allow_null=True)
+
+
+class ImportResultSerializer(serializers.Serializer):
+    images_created = serializers.IntegerField()
+    images_existing = serializers.IntegerField()
+    classes = serializers.ListField(child=serializers.IntegerField())
+    instances = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class ImportZipSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A zip holding one COCO keypoints .json and its images.")

@@ -1,0 +1,260 @@
+"""Writes for datasets, images and skeleton classes. Views call these; they never write themselves."""
+from __future__ import annotations
+
+import io
+import posixpath
+from dataclasses import dataclass, field
+from typing import IO, Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from . import storage
+from .archives import IMAGE_SUFFIXES, ArchiveError, iter_members, open_zip
+from .errors import ClassInUse, InvalidInput
+from .formats.skeleton import derive_flip_pairs
+from .imaging import BadImage, check_image
+from .models import Annotation, Dataset, Image, SkeletonClass
+from .splits import split_for
+
+
+# ---------------------------------------------------------------- datasets
+def dataset_create(*, owner, name: str, description: str = "", val_fraction: float = 0.2) -> Dataset:
+    if Dataset.objects.filter(owner=owner, name=name).exists():
+        raise InvalidInput(f"you already have a dataset named {name!r}", field="name")
+    return Dataset.objects.create(owner=owner, name=name, description=description, val_fraction=val_fraction)
+
+
+@transaction.atomic
+def dataset_update(*, dataset: Dataset, **changes) -> Dataset:
+    if "name" in changes and Dataset.objects.filter(owner=dataset.owner, name=changes["name"]).exclude(pk=dataset.pk).exists():
+        raise InvalidInput(f"you already have a dataset named {changes['name']!r}", field="name")
+    old_fraction = dataset.val_fraction
+    for key, value in changes.items():
+        setattr(dataset, key, value)
+    dataset.save()
+    if "val_fraction" in changes and changes["val_fraction"] != old_fraction:
+        reassign_splits(dataset)
+    return dataset
+
+
+def reassign_splits(dataset: Dataset) -> None:
+    to_val, to_train = [], []
+    for pk, sha, split in dataset.images.values_list("id", "sha256", "split"):
+        want = split_for(sha, dataset.val_fraction)
+        if want != split:
+            (to_val if want == "val" else to_train).append(pk)
+    Image.objects.filter(pk__in=to_val).update(split="val")
+    Image.objects.filter(pk__in=to_train).update(split="train")
+
+
+def dataset_delete(*, dataset: Dataset) -> None:
+    pk = dataset.pk
+    dataset.delete()
+    transaction.on_commit(lambda: storage.delete_dataset_files(pk))
+
+
+# ---------------------------------------------------------------- images
+@dataclass
+class UploadReport:
+    created: list[Image] = field(default_factory=list)
+    duplicates: list[Image] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+    def add_error(self, file: str, code: str, message: str) -> None:
+        self.errors.append({"file": file, "error": code, "message": message})
+
+
+def image_add(*, dataset: Dataset, name: str, data: bytes) -> tuple[Image, bool]:
+    """Store one image; returns (image, created). Raises BadImage for anything that is not a sane image."""
+    checked = check_image(data, settings.MAX_IMAGE_BYTES)
+    existing = Image.objects.filter(dataset=dataset, sha256=checked.sha256).first()
+    if existing:
+        return existing, False
+    rel = storage.image_relpath(dataset.pk, checked.sha256, checked.ext)
+    thumb = storage.thumb_relpath(dataset.pk, checked.sha256)
+    storage.write_atomic(rel, data)
+    storage.write_atomic(thumb, checked.thumbnail_jpeg)
+    try:
+        with transaction.atomic():
+            image = Image.objects.create(
+                dataset=dataset, file=rel, thumbnail=thumb, original_name=posixpath.basename(name)[:500],
+                sha256=checked.sha256, width=checked.width, height=checked.height, size_bytes=len(data),
+                split=split_for(checked.sha256, dataset.val_fraction),
+            )
+    except IntegrityError:  # the same bytes arrived in a concurrent request
+        return Image.objects.get(dataset=dataset, sha256=checked.sha256), False
+    return image, True
+
+
+def _add_into(report: UploadReport, dataset: Dataset, name: str, data: bytes) -> None:
+    try:
+        image, created = image_add(dataset=dataset, name=name, data=data)
+    except BadImage as exc:
+        report.add_error(name, exc.code, exc.message)
+        return
+    (report.created if created else report.duplicates).append(image)
+
+
+def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -> UploadReport:
+    """Store every good file (zips expanded) and report each bad one; nothing half-written per file.
+
+    Policy: a batch with bad files keeps the good ones (a person dropping 300 photos should not
+    redo 299 of them because one is damaged); the report lists each bad file with its reason.
+    """
+    report = UploadReport()
+    max_bytes = settings.MAX_IMAGE_BYTES
+    for name, fh in files:
+        if name.lower().endswith(".zip"):
+            try:
+                zf = open_zip(fh, settings.MAX_ZIP_BYTES)
+                for member, data, error in iter_members(zf, IMAGE_SUFFIXES, max_bytes):
+                    if error:
+                        code, _, message = error.partition(": ")
+                        report.add_error(f"{name}/{member}", code, message)
+                    else:
+                        _add_into(report, dataset, member, data)
+            except ArchiveError as exc:
+                report.add_error(name, exc.code, exc.message)
+            continue
+        data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            report.add_error(name, "file_too_large", f"more than {max_bytes} bytes; the limit is {max_bytes}")
+            continue
+        _add_into(report, dataset, name, data)
+    return report
+
+
+def sync_label_state(ann: Annotation) -> None:
+    """Copy what the annotation says into the image's list/filter columns."""
+    Image.objects.filter(pk=ann.image_id).update(labelled=ann.no_objects or bool(ann.instances),
+                                                 instance_count=len(ann.instances))
+
+
+# ---------------------------------------------------------------- classes
+def _clean_template(keypoints: list[dict], connections: list[dict], flip_pairs: list | None,
+                    sigmas: list | None) -> tuple[list[dict], list[dict], list[list[int]], list[float] | None]:
+    names = [kp["name"] for kp in keypoints]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise InvalidInput(f"keypoint name {dup!r} is used twice", field="keypoints")
+    k = len(keypoints)
+    seen = set()
+    clean_conn = []
+    for i, c in enumerate(connections):
+        a, b = c["a"], c["b"]
+        if not (0 <= a < k and 0 <= b < k) or a == b:
+            raise InvalidInput(f"connection {i} joins {a} and {b}; indices must be distinct and below {k}",
+                               field=f"connections[{i}]")
+        if (min(a, b), max(a, b)) in seen:
+            continue
+        seen.add((min(a, b), max(a, b)))
+        clean_conn.append({"a": a, "b": b, "color": c.get("color") or "#00ff00"})
+    if flip_pairs is None:
+        pairs = derive_flip_pairs(names)
+    else:
+        used: set[int] = set()
+        pairs = []
+        for i, pair in enumerate(flip_pairs):
+            a, b = pair
+            if not (0 <= a < k and 0 <= b < k) or a == b or a in used or b in used:
+                raise InvalidInput(f"flip pair {i} ({a}, {b}) is invalid: indices must be distinct, below {k}, "
+                                   "and each keypoint in at most one pair", field=f"flip_pairs[{i}]")
+            used |= {a, b}
+            pairs.append([min(a, b), max(a, b)])
+    if sigmas is not None and len(sigmas) != k:
+        raise InvalidInput(f"sigmas has {len(sigmas)} values; the class has {k} keypoints", field="sigmas")
+    clean_kps = [{"name": kp["name"], "color": kp.get("color") or "#ff0000",
+                  "x": float(kp.get("x", 0.5)), "y": float(kp.get("y", 0.5))} for kp in keypoints]
+    return clean_kps, clean_conn, pairs, sigmas
+
+
+@transaction.atomic
+def class_create(*, dataset: Dataset, name: str, color: str = "#ff0000", keypoints: list[dict] | None = None,
+                 connections: list[dict] | None = None, flip_pairs: list | None = None,
+                 sigmas: list | None = None, template_image: Image | None = None) -> SkeletonClass:
+    if SkeletonClass.objects.filter(dataset=dataset, name=name).exists():
+        raise InvalidInput(f"the dataset already has a class named {name!r}", field="name")
+    kps, conns, pairs, sig = _clean_template(keypoints or [], connections or [], flip_pairs, sigmas)
+    return SkeletonClass.objects.create(dataset=dataset, name=name, color=color, keypoints=kps,
+                                        connections=conns, flip_pairs=pairs, sigmas=sig,
+                                        template_image=template_image)
+
+
+@transaction.atomic
+def class_update(*, cls: SkeletonClass, **changes) -> SkeletonClass:
+    """Update a class; a new keypoint list is mapped onto existing labels so they stay valid.
+
+    Each keypoint may carry `source_index`, the index it had before (null for a new point). Without
+    any source_index the old points keep their positions and new ones are appended: a new point is
+    absent (v=0) in every existing label, and a removed point's column is dropped.
+    """
+    cls = SkeletonClass.objects.select_for_update().get(pk=cls.pk)
+    if "name" in changes and SkeletonClass.objects.filter(dataset=cls.dataset, name=changes["name"]).exclude(pk=cls.pk).exists():
+        raise InvalidInput(f"the dataset already has a class named {changes['name']!r}", field="name")
+    new_kps = changes.pop("keypoints", None)
+    mapping = None
+    old_k = len(cls.keypoints)
+    if new_kps is not None:
+        if any("source_index" in kp for kp in new_kps):
+            mapping = [kp.get("source_index") for kp in new_kps]
+        else:
+            mapping = [i if i < old_k else None for i in range(len(new_kps))]
+        for i, src in enumerate(mapping):
+            if src is not None and not (0 <= src < old_k):
+                raise InvalidInput(f"keypoint {i} has source_index {src}; the class had {old_k} keypoints",
+                                   field=f"keypoints[{i}].source_index")
+        if len([s for s in mapping if s is not None]) != len({s for s in mapping if s is not None}):
+            raise InvalidInput("two keypoints name the same source_index", field="keypoints")
+    keypoints = new_kps if new_kps is not None else cls.keypoints
+    connections = changes.pop("connections", None)
+    if connections is None:
+        connections = cls.connections if mapping is None else _remap_connections(cls.connections, mapping)
+    flip_pairs = changes.pop("flip_pairs", None) if "flip_pairs" in changes else (
+        None if new_kps is not None else cls.flip_pairs)
+    sigmas = changes.pop("sigmas") if "sigmas" in changes else (cls.sigmas if new_kps is None else None)
+    kps, conns, pairs, sig = _clean_template(keypoints, connections, flip_pairs, sigmas)
+    for key, value in changes.items():
+        setattr(cls, key, value)
+    cls.keypoints, cls.connections, cls.flip_pairs, cls.sigmas = kps, conns, pairs, sig
+    cls.save()
+    if mapping is not None and mapping != list(range(old_k)):
+        _remap_labels(cls, mapping)
+    return cls
+
+
+def _remap_connections(connections: list[dict], mapping: list[int | None]) -> list[dict]:
+    new_index = {src: i for i, src in enumerate(mapping) if src is not None}
+    return [{**c, "a": new_index[c["a"]], "b": new_index[c["b"]]}
+            for c in connections if c["a"] in new_index and c["b"] in new_index]
+
+
+def _remap_labels(cls: SkeletonClass, mapping: list[int | None]) -> None:
+    for ann in Annotation.objects.select_for_update().filter(image__dataset_id=cls.dataset_id):
+        changed = False
+        for inst in ann.instances:
+            if inst.get("class") != cls.pk:
+                continue
+            old = inst["keypoints"]
+            inst["keypoints"] = [list(old[s]) if s is not None and s < len(old) else [0, 0, 0] for s in mapping]
+            changed = True
+        if changed:
+            ann.version += 1
+            ann.save(update_fields=["instances", "version", "updated_at"])
+
+
+@transaction.atomic
+def class_delete(*, cls: SkeletonClass, force: bool = False) -> None:
+    """Refuse to drop labels silently: with labels, only `force` deletes them too."""
+    anns = list(Annotation.objects.select_for_update().filter(image__dataset_id=cls.dataset_id))
+    using = [a for a in anns if any(i.get("class") == cls.pk for i in a.instances)]
+    if using and not force:
+        count = sum(1 for a in using for i in a.instances if i.get("class") == cls.pk)
+        raise ClassInUse(f"class {cls.name!r} has {count} labelled instance(s) on {len(using)} image(s); "
+                         "delete with ?force=true to remove them too", field="class")
+    for ann in using:
+        ann.instances = [i for i in ann.instances if i.get("class") != cls.pk]
+        ann.version += 1
+        ann.save(update_fields=["instances", "version", "updated_at"])
+        sync_label_state(ann)
+    cls.delete()

@@ -1,0 +1,31 @@
+from rest_framework import serializers
+
+
+class InstanceSerializer(serializers.Serializer):
+    # Shapes only: values are checked against the image and the classes by the service.
+    bbox = serializers.ListField(child=serializers.FloatField(), help_text="[x, y, width, height] in pixels.")
+    keypoints = serializers.ListField(child=serializers.ListField(), help_text="[[x, y, v], ...] in class order; "
+                                      "v: 0 absent, 1 occluded, 2 visible.")
+
+    def to_representation(self, instance):
+        return instance
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["class"] = serializers.IntegerField(help_text="Skeleton class id.")
+        return fields
+
+
+class AnnotationSerializer(serializers.Serializer):
+    image = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(min_value=0, help_text="The version you read; a stale one answers 409.")
+    no_objects = serializers.BooleanField(default=False)
+    instances = InstanceSerializer(many=True, required=False)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class ConflictSerializer(serializers.Serializer):
+    error = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField()
+    current_version = serializers.IntegerField()

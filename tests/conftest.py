@@ -1,0 +1,197 @@
+"""Shared fixtures: users and API clients, generated images, a real Celery worker, headless Chromium."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+# ---------------------------------------------------------------- media and users
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth import get_user_model
+
+    def make(username="alice", password="s3cret-pass-1"):
+        return get_user_model().objects.create_user(username=username, password=password)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("mallory")
+
+
+def _client_for(user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api(user):
+    return _client_for(user)
+
+
+@pytest.fixture
+def other_api(other_user):
+    return _client_for(other_user)
+
+
+# ---------------------------------------------------------------- images
+def jpeg_bytes(width=64, height=48, color=(200, 30, 30), quality=85, seed: int | None = None) -> bytes:
+    im = PILImage.new("RGB", (width, height), color)
+    if seed is not None:  # distinct content, so sha256 dedup does not merge test images
+        im.putpixel((seed % width, (seed // width) % height), (seed % 256, 7, 9))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def jpeg():
+    return jpeg_bytes
+
+
+def upload(client, dataset_id, files: list[tuple[str, bytes]]):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    payload = {"files": [SimpleUploadedFile(name, data) for name, data in files]}
+    return client.post(f"/api/v1/datasets/{dataset_id}/images/", payload, format="multipart")
+
+
+@pytest.fixture
+def dataset(api):
+    return api.post("/api/v1/datasets/", {"name": "people"}, format="json").json()
+
+
+# ---------------------------------------------------------------- celery worker
+def worker_env(extra: dict | None = None) -> dict:
+    """Environment for a worker process that sees the test database and media."""
+    from django.conf import settings
+    from django.db import connection
+
+    env = dict(os.environ)
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "") + "@" if db.get("USER") else ""
+        env["DATABASE_URL"] = f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    env["BROKER_DIR"] = str(settings.BROKER_DIR)
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings, tmp_path):
+    """Start a real `celery worker` process on all queues; yields a function to wait for a condition."""
+    from config.celery import app, ensure_broker_dirs
+
+    ensure_broker_dirs()
+    log = tmp_path / "worker.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,gpu,inference",
+         "-c", "1", "--pool", "solo", "-n", f"test{os.getpid()}@%h", "-l", "info"],
+        cwd=REPO, env=worker_env(), stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def wait_for(predicate, timeout=120, interval=0.2):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if predicate():
+                return True
+            if proc.poll() is not None:
+                raise AssertionError(f"worker exited {proc.returncode}:\n{log.read_text()[-4000:]}")
+            time.sleep(interval)
+        raise AssertionError(f"condition not met in {timeout}s; worker log:\n{log.read_text()[-4000:]}")
+
+    wait_for.proc = proc
+    wait_for.log = log
+    wait_for.app = app
+    yield wait_for
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+# ---------------------------------------------------------------- browser
+@pytest.fixture(scope="session")
+def chromium_context_factory(tmp_path_factory):
+    """Launch Debian's Chromium through Playwright; each call gives a fresh persistent context."""
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    contexts = []
+
+    def make(viewport=(1280, 960)):
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            viewport={"width": viewport[0], "height": viewport[1]},
+            device_scale_factor=1,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        ctx.set_default_timeout(30000)
+        contexts.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in contexts:
+        try:
+            ctx.close()
+        except Exception:
+            pass
+    pw.stop()
+
+
+@pytest.fixture
+def browser_page(live_server, user, chromium_context_factory):
+    """A logged-in page on the live server; page errors and console errors fail the test."""
+    ctx = chromium_context_factory()
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "s3cret-pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.errors = errors
+    page.base = live_server.url
+    yield page
+    ctx.close()
