@@ -117,6 +117,9 @@ class ImageDetail(generics.RetrieveUpdateDestroyAPIView):
         image = self.get_object()
         return Response({**ImageSerializer(image).data, "neighbours": selectors.image_neighbours(image)})
 
+    def perform_destroy(self, instance):
+        services.image_delete(image=instance)
+
     @extend_schema(request=ImageUpdateSerializer, responses=ImageSerializer)
     def patch(self, request, *args, **kwargs):
         image = self.get_object()

@@ -11,7 +11,7 @@ def datasets_for(user) -> QuerySet[Dataset]:
     return Dataset.objects.filter(owner=user).annotate(
         image_count=Count("images", distinct=True),
         labelled_count=Count("images", filter=Q(images__labelled=True), distinct=True),
-    )
+    ).order_by("-created_at", "-id")
 
 
 def dataset_get(user, pk) -> Dataset:

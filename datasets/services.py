@@ -87,6 +87,26 @@ def image_add(*, dataset: Dataset, name: str, data: bytes) -> tuple[Image, bool]
     return image, True
 
 
+def thumbnails_rebuild(*, dataset_id: int) -> int:
+    done = 0
+    for image in Image.objects.filter(dataset_id=dataset_id).only("file", "thumbnail"):
+        if storage.media_path(image.thumbnail).exists():
+            continue
+        try:
+            checked = check_image(storage.media_path(image.file).read_bytes(), settings.MAX_IMAGE_BYTES)
+        except (OSError, BadImage):
+            continue  # the original is gone or damaged too; nothing to rebuild from
+        storage.write_atomic(image.thumbnail, checked.thumbnail_jpeg)
+        done += 1
+    return done
+
+
+def image_delete(*, image: Image) -> None:
+    files = [image.file, image.thumbnail]
+    image.delete()
+    transaction.on_commit(lambda: [storage.media_path(f).unlink(missing_ok=True) for f in files if f])
+
+
 def _add_into(report: UploadReport, dataset: Dataset, name: str, data: bytes) -> None:
     try:
         image, created = image_add(dataset=dataset, name=name, data=data)
