@@ -48,12 +48,11 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
                 header_size = im.size
                 # draft() lets JPEG decode at 1/2..1/8 scale: the whole stream is still read, so a
                 # truncated file fails here, at a fraction of a full decode's cost.
-                im.draft("RGB", (THUMB_SIZE, THUMB_SIZE))
+                im.draft("RGB", _draft_request(header_size))
                 im.load()
-                thumb = ImageOps.exif_transpose(im)
                 width, height = _oriented_size(im, header_size)
-                thumb = thumb.convert("RGB")
-                thumb.thumbnail((THUMB_SIZE, THUMB_SIZE))
+                thumb = ImageOps.exif_transpose(im).convert("RGB")
+                thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), PILImage.Resampling.BILINEAR, reducing_gap=2.0)
                 buf = io.BytesIO()
                 thumb.save(buf, "JPEG", quality=80)
     except BadImage:
@@ -68,6 +67,15 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
         sha256=hashlib.sha256(data).hexdigest(), width=width, height=height,
         ext=ALLOWED_FORMATS[fmt], thumbnail_jpeg=buf.getvalue(),
     )
+
+
+def _draft_request(size: tuple[int, int]) -> tuple[int, int]:
+    """The smallest decode size whose longer side still covers the thumbnail."""
+    w, h = size
+    scale = 1
+    while scale < 8 and max(w, h) / (scale * 2) >= THUMB_SIZE:
+        scale *= 2
+    return -(-w // scale), -(-h // scale)
 
 
 def _oriented_size(im: PILImage.Image, size: tuple[int, int]) -> tuple[int, int]:

@@ -1,7 +1,6 @@
 """Writes for datasets, images and skeleton classes. Views call these; they never write themselves."""
 from __future__ import annotations
 
-import io
 import posixpath
 from dataclasses import dataclass, field
 from typing import IO, Iterable
@@ -13,7 +12,7 @@ from . import storage
 from .archives import IMAGE_SUFFIXES, ArchiveError, iter_members, open_zip
 from .errors import ClassInUse, InvalidInput
 from .formats.skeleton import derive_flip_pairs
-from .imaging import BadImage, check_image
+from .imaging import BadImage, CheckedImage, check_image
 from .models import Annotation, Dataset, Image, SkeletonClass
 from .splits import split_for
 
@@ -65,26 +64,81 @@ class UploadReport:
         self.errors.append({"file": file, "error": code, "message": message})
 
 
+def _row(dataset: Dataset, name: str, checked: CheckedImage, size: int) -> Image:
+    return Image(dataset=dataset, file=storage.image_relpath(dataset.pk, checked.sha256, checked.ext),
+                 thumbnail=storage.thumb_relpath(dataset.pk, checked.sha256),
+                 original_name=posixpath.basename(name)[:500], sha256=checked.sha256, width=checked.width,
+                 height=checked.height, size_bytes=size, split=split_for(checked.sha256, dataset.val_fraction))
+
+
+def _write_files(row: Image, data: bytes, checked: CheckedImage) -> None:
+    # Files first, row second: a row never points at a missing file; an orphan file is harmless.
+    storage.write_atomic(row.file, data)
+    storage.write_atomic(row.thumbnail, checked.thumbnail_jpeg)
+
+
 def image_add(*, dataset: Dataset, name: str, data: bytes) -> tuple[Image, bool]:
     """Store one image; returns (image, created). Raises BadImage for anything that is not a sane image."""
     checked = check_image(data, settings.MAX_IMAGE_BYTES)
     existing = Image.objects.filter(dataset=dataset, sha256=checked.sha256).first()
     if existing:
         return existing, False
-    rel = storage.image_relpath(dataset.pk, checked.sha256, checked.ext)
-    thumb = storage.thumb_relpath(dataset.pk, checked.sha256)
-    storage.write_atomic(rel, data)
-    storage.write_atomic(thumb, checked.thumbnail_jpeg)
+    row = _row(dataset, name, checked, len(data))
+    _write_files(row, data, checked)
     try:
         with transaction.atomic():
-            image = Image.objects.create(
-                dataset=dataset, file=rel, thumbnail=thumb, original_name=posixpath.basename(name)[:500],
-                sha256=checked.sha256, width=checked.width, height=checked.height, size_bytes=len(data),
-                split=split_for(checked.sha256, dataset.val_fraction),
-            )
+            row.save()
     except IntegrityError:  # the same bytes arrived in a concurrent request
         return Image.objects.get(dataset=dataset, sha256=checked.sha256), False
-    return image, True
+    return row, True
+
+
+class _Batch:
+    """Checked images waiting for one INSERT: one commit per batch, not per image."""
+
+    SIZE = 200
+
+    def __init__(self, dataset: Dataset, report: "UploadReport"):
+        self.dataset, self.report = dataset, report
+        self.rows: dict[str, Image] = {}
+        self.repeats: list[str] = []  # the same bytes twice in one upload
+
+    def add(self, name: str, data: bytes) -> None:
+        try:
+            checked = check_image(data, settings.MAX_IMAGE_BYTES)
+        except BadImage as exc:
+            self.report.add_error(name, exc.code, exc.message)
+            return
+        if checked.sha256 in self.rows:
+            self.repeats.append(checked.sha256)
+            return
+        row = _row(self.dataset, name, checked, len(data))
+        _write_files(row, data, checked)
+        self.rows[checked.sha256] = row
+        if len(self.rows) >= self.SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        existing = {im.sha256: im for im in Image.objects.filter(dataset=self.dataset, sha256__in=list(self.rows))}
+        new = [row for sha, row in self.rows.items() if sha not in existing]
+        try:
+            with transaction.atomic():
+                created = Image.objects.bulk_create(new)
+        except IntegrityError:  # a concurrent upload of some of the same bytes: settle row by row
+            created = []
+            for row in new:
+                try:
+                    with transaction.atomic():
+                        row.save()
+                    created.append(row)
+                except IntegrityError:
+                    existing[row.sha256] = Image.objects.get(dataset=self.dataset, sha256=row.sha256)
+        by_sha = {**existing, **{row.sha256: row for row in created}}
+        self.report.created += created
+        self.report.duplicates += list(existing.values()) + [by_sha[sha] for sha in self.repeats]
+        self.rows, self.repeats = {}, []
 
 
 def thumbnails_rebuild(*, dataset_id: int) -> int:
@@ -107,15 +161,6 @@ def image_delete(*, image: Image) -> None:
     transaction.on_commit(lambda: [storage.media_path(f).unlink(missing_ok=True) for f in files if f])
 
 
-def _add_into(report: UploadReport, dataset: Dataset, name: str, data: bytes) -> None:
-    try:
-        image, created = image_add(dataset=dataset, name=name, data=data)
-    except BadImage as exc:
-        report.add_error(name, exc.code, exc.message)
-        return
-    (report.created if created else report.duplicates).append(image)
-
-
 def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -> UploadReport:
     """Store every good file (zips expanded) and report each bad one; nothing half-written per file.
 
@@ -123,6 +168,7 @@ def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -
     redo 299 of them because one is damaged); the report lists each bad file with its reason.
     """
     report = UploadReport()
+    batch = _Batch(dataset, report)
     max_bytes = settings.MAX_IMAGE_BYTES
     for name, fh in files:
         if name.lower().endswith(".zip"):
@@ -133,7 +179,7 @@ def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -
                         code, _, message = error.partition(": ")
                         report.add_error(f"{name}/{member}", code, message)
                     else:
-                        _add_into(report, dataset, member, data)
+                        batch.add(member, data)
             except ArchiveError as exc:
                 report.add_error(name, exc.code, exc.message)
             continue
@@ -141,7 +187,8 @@ def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -
         if len(data) > max_bytes:
             report.add_error(name, "file_too_large", f"more than {max_bytes} bytes; the limit is {max_bytes}")
             continue
-        _add_into(report, dataset, name, data)
+        batch.add(name, data)
+    batch.flush()
     return report
 
 

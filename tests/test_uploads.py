@@ -151,3 +151,12 @@ def test_split_is_deterministic_and_follows_the_fraction(api, dataset):
     now = dict(Image.objects.values_list("sha256", "split"))
     assert now == {sha: split_for(sha, 0.5) for sha in splits}
     assert api.patch(f"/api/v1/datasets/{dataset['id']}/", {"val_fraction": 1.5}, format="json").json()["field"] == "val_fraction"
+
+
+def test_same_bytes_twice_in_one_request_are_stored_once(api, dataset):
+    data = jpeg_bytes(seed=11)
+    r = upload(api, dataset["id"], [("a.jpg", data), ("b.jpg", data), ("c.jpg", jpeg_bytes(seed=12))])
+    assert r.status_code == 201
+    assert [c["original_name"] for c in r.json()["created"]] == ["a.jpg", "c.jpg"]
+    assert [d["original_name"] for d in r.json()["duplicates"]] == ["a.jpg"]
+    assert Image.objects.count() == 2
