@@ -25,3 +25,6 @@ def ensure_broker_dirs() -> None:
 @app.task(name="config.ping")
 def ping(value: str = "pong") -> str:
     return value
+
+
+ensure_broker_dirs()

@@ -1,0 +1,12 @@
+# One image for the web server and the Celery workers.
+FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY requirements/ requirements/
+RUN pip install torch==2.14.1 torchvision==0.29.1 \
+ && pip install -r requirements/base.txt \
+ && pip uninstall -y opencv-python \
+ && pip install --no-deps --force-reinstall opencv-python-headless==5.0.0.93
+COPY . .
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py runserver 0.0.0.0:8000 --noreload"]
