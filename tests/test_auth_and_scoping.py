@@ -116,3 +116,11 @@ def test_every_object_route_of_the_foundation_is_covered_by_the_scoping_test():
 def test_other_users_lists_are_empty(api, other_api, owned):
     assert other_api.get("/api/v1/datasets/").json()["count"] == 0
     assert api.get("/api/v1/datasets/").json()["count"] == 1
+
+
+def test_openapi_schema_is_valid_and_complete_without_warnings(db, tmp_path):
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert "/api/v1/images/{id}/annotations/" in out.read_text()
