@@ -3,6 +3,8 @@
 Embedded default (no env vars): SQLite under var/, media under var/media, Celery on kombu's
 filesystem transport under var/broker (a real worker process, no server needed).
 """
+import os
+import sys
 from pathlib import Path
 
 import environ
@@ -120,7 +122,10 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport (no server needed).
 REDIS_URL = env("REDIS_URL", default="")
-BROKER_DIR = Path(env("BROKER_DIR", default=str(VAR_DIR / "broker")))
+# Under pytest the default folder is the run's own, so a test never hands its tasks to the worker of
+# `make run` (or of another test run), which sees another database.
+_TESTING = "pytest" in sys.modules
+BROKER_DIR = Path(env("BROKER_DIR", default=str(VAR_DIR / (f"broker-test-{os.getpid()}" if _TESTING else "broker"))))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
@@ -148,15 +153,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
 
-# Ultralytics reads these at import: keep it offline and its files inside var/ (see docs/operations.md).
-import os as _os
+# Ultralytics reads these at import: keep it offline and its files inside var/.
 
-_os.environ.setdefault("YOLO_OFFLINE", "1")
-_os.environ.setdefault("YOLO_AUTOINSTALL", "0")
-_os.environ.setdefault("YOLO_CONFIG_DIR", str(VAR_DIR / "ultralytics"))
-_os.environ.setdefault("MPLCONFIGDIR", str(VAR_DIR / "matplotlib"))
-_os.environ.setdefault("HF_HUB_OFFLINE", "1")
-_os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("YOLO_AUTOINSTALL", "0")
+os.environ.setdefault("YOLO_CONFIG_DIR", str(VAR_DIR / "ultralytics"))
+os.environ.setdefault("MPLCONFIGDIR", str(VAR_DIR / "matplotlib"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # Static files are served by WhiteNoise straight from the app folders: no collectstatic step for make run.
 WHITENOISE_USE_FINDERS = True
@@ -164,4 +168,4 @@ WHITENOISE_AUTOREFRESH = DEBUG
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so a Celery worker process in the tests can share the test database.
     # One file per test run, so two runs on one checkout never share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_os.getpid()}.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}

@@ -195,3 +195,10 @@ def browser_page(live_server, user, chromium_context_factory):
     page.base = live_server.url
     yield page
     ctx.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from django.conf import settings
+
+    if "broker-test-" in str(getattr(settings, "BROKER_DIR", "")):
+        shutil.rmtree(settings.BROKER_DIR, ignore_errors=True)
