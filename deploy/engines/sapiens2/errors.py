@@ -35,3 +35,7 @@ class UnknownModelSize(Sapiens2Error, ValueError):
 
 class InputNotSupported(Sapiens2Error, ValueError):
     code = "input_not_supported"
+
+
+class InvalidOption(Sapiens2Error, ValueError):
+    code = "invalid_option"

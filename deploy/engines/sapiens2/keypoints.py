@@ -48,7 +48,8 @@ def _check(spec: KeypointSpec, expected: int) -> None:
         raise ValueError(f"keypoint data file is inconsistent: {n} names, expected {expected}")
     if len(spec.skeleton) != len(spec.skeleton_colors):
         raise ValueError("keypoint data file is inconsistent: skeleton and skeleton_colors differ in length")
-    if sorted(spec.flip_indices) != list(range(n)) or any(spec.flip_indices[spec.flip_indices[i]] != i for i in range(n)):
+    flips = spec.flip_indices
+    if sorted(flips) != list(range(n)) or any(flips[flips[i]] != i for i in range(n)):
         raise ValueError("keypoint data file is inconsistent: flip_indices is not an involution")
     for a, b in spec.flip_pairs:
         if spec.flip_indices[a] != b:
