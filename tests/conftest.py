@@ -152,6 +152,9 @@ def chromium_context_factory(tmp_path_factory):
     """Launch Debian's Chromium through Playwright; each call gives a fresh persistent context."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an asyncio loop on the main thread for the rest of the session;
+    # Django would then refuse the ORM calls every later test makes from that same thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     pw = sync_playwright().start()
     contexts = []
 

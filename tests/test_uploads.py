@@ -160,3 +160,10 @@ def test_same_bytes_twice_in_one_request_are_stored_once(api, dataset):
     assert [c["original_name"] for c in r.json()["created"]] == ["a.jpg", "c.jpg"]
     assert [d["original_name"] for d in r.json()["duplicates"]] == ["a.jpg"]
     assert Image.objects.count() == 2
+
+
+def test_non_image_is_a_400_even_after_ultralytics_patched_pillow(api, dataset):
+    import ultralytics.utils.patches  # noqa: F401  replaces PIL.Image.open in this process
+
+    r = upload(api, dataset["id"], [("notes.jpg", b"plain text, not a picture")])
+    assert r.status_code == 400 and r.json()["errors"][0]["error"] == "not_an_image"

@@ -1,20 +1,49 @@
+// Dataset page: drag-and-drop upload (one request per file, each with its progress bar and error),
+// classes with "+", "Start labelling", training readiness, and the image grid.
+
 import { api } from "./api.js";
+import { describeResult, eachLimited, uploadFile } from "./upload.js";
 
-const root = document.getElementById("dataset");
+const $ = (id) => document.getElementById(id);
+const root = $("dataset");
 const datasetId = Number(root.dataset.id);
-const grid = document.getElementById("images");
-const progress = document.getElementById("progress");
-const filter = document.getElementById("filter");
-const pager = document.getElementById("pager");
-const upload = document.getElementById("upload");
-const uploadLog = document.getElementById("upload-log");
+const maxBytes = Number(root.dataset.maxBytes) || 25 * 1024 * 1024;
+const minLabelled = Number(root.dataset.minLabelled) || 250;
+const grid = $("images");
+const filter = $("filter");
 let page = 1;
+let classes = [];
 
+// ---------------------------------------------------------------- progress and readiness
 async function loadProgress() {
   const p = await api(`/api/v1/datasets/${datasetId}/progress/`);
-  progress.textContent = p.text;
+  $("progress").textContent = p.text;
+  const start = $("start-labelling");
+  if (p.total) {
+    let target = p.next_unlabelled;
+    if (!target) {
+      const first = await api(`/api/v1/datasets/${datasetId}/images/?page_size=1`);
+      target = first.results.length ? first.results[0].id : null;
+    }
+    start.href = target ? `/datasets/${datasetId}/label/${target}/` : "#";
+    start.setAttribute("aria-disabled", String(!target));
+    start.textContent = p.unlabelled ? "Start labelling" : "Review labels";
+  } else {
+    start.href = "#";
+    start.setAttribute("aria-disabled", "true");
+  }
+  $("ready-unlabelled").hidden = !p.unlabelled;
+  $("unlabelled-count").textContent = `${p.unlabelled} image${p.unlabelled === 1 ? "" : "s"} still unlabelled: training needs every image labelled (or marked "no objects").`;
+  $("next-unlabelled").href = p.next_unlabelled ? `/datasets/${datasetId}/label/${p.next_unlabelled}/` : "#";
+  const warn = $("ready-warning");
+  warn.hidden = p.labelled >= minLabelled;
+  warn.textContent = `Only ${p.labelled} labelled image${p.labelled === 1 ? "" : "s"}: below ${minLabelled}, training results will be poor.`;
+  $("ready-ok").hidden = !(p.total && !p.unlabelled);
+  root.dataset.unlabelled = p.unlabelled;
+  root.dataset.labelled = p.labelled;
 }
 
+// ---------------------------------------------------------------- images grid
 async function loadImages() {
   const q = new URLSearchParams({ page, page_size: 48 });
   if (filter.value) q.set("labelled", filter.value);
@@ -27,32 +56,137 @@ async function loadImages() {
     a.querySelector("img").src = img.thumbnail_url;
     a.querySelector(".name").textContent = img.original_name;
     const badge = a.querySelector(".badge");
-    badge.textContent = img.labelled ? "labelled" : "unlabelled";
+    badge.textContent = img.labelled ? `${img.instance_count} labelled` : "unlabelled";
     if (img.labelled) badge.classList.add("done");
     return a;
   }));
-  pager.textContent = `page ${page} of ${Math.max(1, Math.ceil(data.count / 48))}`;
-  document.getElementById("prev").disabled = !data.previous;
-  document.getElementById("next").disabled = !data.next;
+  $("pager").textContent = `page ${page} of ${Math.max(1, Math.ceil(data.count / 48))}`;
+  $("prev").disabled = !data.previous;
+  $("next").disabled = !data.next;
 }
 
 filter.addEventListener("change", () => { page = 1; loadImages(); });
-document.getElementById("prev").addEventListener("click", () => { page -= 1; loadImages(); });
-document.getElementById("next").addEventListener("click", () => { page += 1; loadImages(); });
-upload.addEventListener("change", async () => {
-  const body = new FormData();
-  for (const f of upload.files) body.append("files", f);
-  uploadLog.textContent = "Uploading…";
+$("prev").addEventListener("click", () => { page -= 1; loadImages(); });
+$("next").addEventListener("click", () => { page += 1; loadImages(); });
+
+// ---------------------------------------------------------------- upload
+let refreshTimer = null;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => { loadProgress(); loadImages(); }, 300);
+}
+
+async function uploadAll(files) {
+  files = [...files];
+  if (!files.length) return;
+  const list = $("upload-list");
+  const rows = files.map((file) => {
+    const li = document.createElement("li");
+    li.className = "upload-row";
+    li.dataset.state = "queued";
+    li.innerHTML = `<span class="name"></span><progress max="1" value="0"></progress><span class="status">waiting…</span>`;
+    li.querySelector(".name").textContent = file.name;
+    li.dataset.name = file.name;
+    list.prepend(li);
+    return li;
+  });
+  let ok = 0, bad = 0;
+  $("upload-summary").textContent = `Uploading ${files.length} file(s)…`;
+  await eachLimited(files, 3, async (file, i) => {
+    const row = rows[i];
+    const bar = row.querySelector("progress"), status = row.querySelector(".status");
+    const isZip = file.name.toLowerCase().endsWith(".zip");
+    if (!isZip && file.size > maxBytes) {
+      row.dataset.state = "error";
+      status.textContent = `too large: ${(file.size / 1048576).toFixed(1)} MB, the limit is ${(maxBytes / 1048576).toFixed(0)} MB`;
+      bad += 1;
+      return;
+    }
+    row.dataset.state = "uploading";
+    status.textContent = "uploading…";
+    const result = await uploadFile(`/api/v1/datasets/${datasetId}/images/`, file, (f) => { bar.value = f; });
+    const { ok: good, text } = describeResult(result);
+    bar.value = 1;
+    row.dataset.state = good ? "done" : "error";
+    status.textContent = text;
+    if (good) ok += 1; else bad += 1;
+    if (result.status === 201) refreshSoon();
+  });
+  $("upload-summary").textContent = `${ok} file(s) uploaded${bad ? `, ${bad} with errors (see below)` : ""}.`;
+  refreshSoon();
+}
+
+const zone = $("dropzone"), input = $("upload");
+zone.addEventListener("click", () => input.click());
+zone.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); input.click(); } });
+zone.addEventListener("dragover", (ev) => { ev.preventDefault(); zone.classList.add("over"); });
+zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+zone.addEventListener("drop", (ev) => {
+  ev.preventDefault();
+  zone.classList.remove("over");
+  uploadAll(ev.dataTransfer.files);
+});
+// A file dropped next to the zone must not replace the page.
+window.addEventListener("dragover", (ev) => ev.preventDefault());
+window.addEventListener("drop", (ev) => ev.preventDefault());
+input.addEventListener("change", () => { uploadAll(input.files); input.value = ""; });
+
+// ---------------------------------------------------------------- classes
+function classRow(c) {
+  const li = document.createElement("li");
+  li.dataset.id = c.id;
+  li.innerHTML = `<span class="swatch"></span><span class="name"></span><span class="muted count"></span><span class="spacer"></span>
+    <a class="edit-template button" href="/datasets/${datasetId}/classes/${c.id}/template/">Edit skeleton</a>
+    <button type="button" class="x" title="Delete class" aria-label="Delete class">×</button>`;
+  li.querySelector(".swatch").style.background = c.color;
+  li.querySelector(".name").textContent = c.name;
+  li.querySelector(".count").textContent = c.keypoints.length ? `${c.keypoints.length} keypoints` : "no skeleton yet";
+  li.querySelector(".x").addEventListener("click", () => deleteClass(c));
+  return li;
+}
+
+async function loadClasses() {
+  classes = await api(`/api/v1/datasets/${datasetId}/classes/`);
+  $("classes").replaceChildren(...classes.map(classRow));
+  $("classes-empty").hidden = classes.length > 0;
+}
+
+async function deleteClass(c) {
+  if (!window.confirm(`Delete class "${c.name}"?`)) return;
   try {
-    const r = await api(`/api/v1/datasets/${datasetId}/images/`, { method: "POST", body });
-    uploadLog.textContent = `${r.created.length} added, ${r.duplicates.length} already present, ${r.errors.length} rejected`;
+    await api(`/api/v1/classes/${c.id}/`, { method: "DELETE" });
   } catch (err) {
-    uploadLog.textContent = err.message;
+    if (err.status !== 409 || !window.confirm(`${err.message}\n\nDelete the class and those labels?`)) {
+      if (err.status !== 409) alert(err.message);
+      return;
+    }
+    await api(`/api/v1/classes/${c.id}/?force=true`, { method: "DELETE" });
   }
-  upload.value = "";
+  loadClasses();
   loadProgress();
-  loadImages();
+}
+
+const form = $("class-form");
+$("add-class").addEventListener("click", () => {
+  form.hidden = false;
+  $("class-error").textContent = "";
+  $("class-name").focus();
+});
+$("class-cancel").addEventListener("click", () => { form.hidden = true; });
+form.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  $("class-error").textContent = "";
+  try {
+    const c = await api(`/api/v1/datasets/${datasetId}/classes/`, {
+      method: "POST", json: { name: $("class-name").value.trim(), color: $("class-color").value },
+    });
+    // The next step is always its skeleton: go straight to the template editor.
+    location.href = `/datasets/${datasetId}/classes/${c.id}/template/`;
+  } catch (err) {
+    $("class-error").textContent = err.message;
+  }
 });
 
 loadProgress();
 loadImages();
+loadClasses();

@@ -1,0 +1,483 @@
+// The labelling page: wires the document (state.js), the stage and tools, the renderer and the
+// autosaver together. Moving between images happens in place (history.pushState), saving first.
+
+import { ApiError } from "../api.js";
+import {
+  Autosaver, SAVE_STATES, clearJournal, loadAnnotation, loadClasses, loadImage, loadProgress, putAnnotation,
+  readJournal, sendKeepalive, writeJournal,
+} from "./api.js";
+import { createHelp } from "./help.js";
+import { LabelRenderer } from "./render.js";
+import { LABELER_SHORTCUTS, matchShortcut } from "./shortcuts.js";
+import { Stage, typingIn } from "./stage.js";
+import { Store, VISIBILITY_NAMES, docFromServer, docToServer, emptyDoc, labelReducer, sameAnnotation } from "./state.js";
+import { createBoxTool } from "./tools/box.js";
+import { createPanTool } from "./tools/pan.js";
+import { createSelectTool } from "./tools/select.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("labeler");
+const datasetId = Number(root.dataset.dataset);
+const storage = window.localStorage;
+
+const classes = new Map();
+let classList = [];
+let currentClassId = null;
+let image = null; // GET /api/v1/images/<id>/ (with neighbours)
+let saver = null;
+let busy = false; // switching images
+const ui = { hover: null, draft: null, tooltip: null };
+let needsDraw = true;
+
+const store = new Store(labelReducer, emptyDoc(1, 1), { classes });
+const stage = new Stage($("stage"), { onFrame: draw, onView: (view) => { renderer.setView(view); needsDraw = true; } });
+const renderer = new LabelRenderer(stage.svg, stage.activeSvg, $("tooltip"));
+
+// ---------------------------------------------------------------- tools
+const ctx = {
+  store,
+  stage,
+  tol: (px = 9) => stage.tol(px),
+  currentClassId: () => currentClassId,
+  setHover(hit) {
+    const same = (a, b) => (a && b ? a.uid === b.uid && a.k === b.k : a === b);
+    if (same(hit, ui.hover)) return;
+    ui.hover = hit;
+    needsDraw = true;
+    stage.requestFrame();
+  },
+  setDraft(rect) {
+    ui.draft = rect;
+    needsDraw = true;
+    stage.requestFrame();
+  },
+  notify,
+};
+const tools = { box: createBoxTool(ctx), select: createSelectTool(ctx), pan: createPanTool(ctx) };
+
+function setTool(name) {
+  stage.setTool(tools[name]);
+  document.querySelectorAll("[data-tool]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.tool === name)));
+  root.dataset.tool = name;
+}
+
+// ---------------------------------------------------------------- drawing
+function tooltipFor(hit) {
+  if (!hit) return null;
+  const inst = store.doc.instances.find((i) => i.uid === hit.uid);
+  if (!inst || !inst.keypoints[hit.k]) return null;
+  const cls = classes.get(inst.class);
+  const name = (cls && cls.keypoints[hit.k] && cls.keypoints[hit.k].name) || `#${hit.k + 1}`;
+  const [x, y, v] = inst.keypoints[hit.k];
+  const [sx, sy] = stage.imageToStage(x, y);
+  return { text: `${name} · ${VISIBILITY_NAMES[v]}`, x: sx, y: sy };
+}
+
+function draw() {
+  if (!needsDraw) return;
+  needsDraw = false;
+  const dragging = stage.gesture && !ui.draft && store.selection && store.selection.k != null;
+  ui.tooltip = tooltipFor(dragging ? store.selection : ui.hover);
+  renderer.render(store.doc, classes, { selection: store.selection, hover: ui.hover, draft: ui.draft, tooltip: ui.tooltip });
+}
+
+store.subscribe((kind) => {
+  needsDraw = true;
+  stage.requestFrame();
+  if (kind === "edit" || kind === "undo" || kind === "redo") {
+    const sel = store.selection;
+    if (sel && !store.doc.instances.some((i) => i.uid === sel.uid)) store.selection = null;
+    if (saver) {
+      saver.changed();
+      writeJournal(storage, image.id, { version: saver.version, payload: docToServer(store.doc) });
+    }
+  }
+  if (kind !== "preview") refreshPanels();
+});
+
+// ---------------------------------------------------------------- panels
+function notify(text) {
+  const m = $("message");
+  m.textContent = text;
+  m.classList.add("flash");
+  clearTimeout(notify.timer);
+  notify.timer = setTimeout(() => m.classList.remove("flash"), 1500);
+}
+
+function refreshPanels() {
+  const doc = store.doc;
+  const sel = store.selection;
+  const list = $("instance-list");
+  list.replaceChildren(...doc.instances.map((inst, i) => {
+    const li = document.createElement("li");
+    const cls = classes.get(inst.class);
+    const placed = inst.keypoints.filter((p) => p[2] > 0).length;
+    li.innerHTML = `<span class="swatch"></span><span class="name"></span><span class="muted"></span>`;
+    li.querySelector(".swatch").style.background = (cls && cls.color) || "#999";
+    li.querySelector(".name").textContent = `${i + 1}. ${cls ? cls.name : "?"}`;
+    li.querySelector(".muted").textContent = inst.keypoints.length ? `${placed}/${inst.keypoints.length} points` : "box only";
+    li.dataset.uid = inst.uid;
+    if (sel && sel.uid === inst.uid) li.classList.add("selected");
+    li.addEventListener("click", () => store.select({ uid: inst.uid, k: null }));
+    return li;
+  }));
+  $("instance-count").textContent = `(${doc.instances.length})`;
+  $("no-objects").checked = doc.noObjects;
+  $("btn-undo").disabled = !store.canUndo;
+  $("btn-redo").disabled = !store.canRedo;
+  const selInst = sel ? doc.instances.find((i) => i.uid === sel.uid) : null;
+  $("btn-delete").disabled = !selInst;
+  $("btn-mirror").disabled = !selInst;
+  const info = $("point-info");
+  if (selInst && sel.k != null && selInst.keypoints[sel.k]) {
+    const cls = classes.get(selInst.class);
+    const name = (cls && cls.keypoints[sel.k] && cls.keypoints[sel.k].name) || sel.k + 1;
+    info.textContent = `Point: ${name} · ${VISIBILITY_NAMES[selInst.keypoints[sel.k][2]]}`;
+  } else {
+    info.textContent = selInst ? "Instance selected: drag it to move, drag a handle to resize." : "";
+  }
+  // The class picker follows the selected instance (and becomes the class for new boxes).
+  if (selInst && classes.has(selInst.class) && currentClassId !== selInst.class) {
+    currentClassId = selInst.class;
+    $("class-select").value = String(selInst.class);
+  }
+}
+
+function showSaveState(state, message) {
+  const node = $("save-status");
+  node.dataset.state = state;
+  node.textContent = state === "error" && message ? `${SAVE_STATES.error}: ${message}` : SAVE_STATES[state];
+  node.title = message || "";
+  $("conflict-banner").hidden = state !== "conflict";
+  if (state === "conflict") $("conflict-text").textContent = message || SAVE_STATES.conflict;
+}
+
+async function refreshProgress() {
+  try {
+    const p = await loadProgress(datasetId);
+    $("remaining").textContent = p.unlabelled ? `${p.unlabelled} unlabelled` : "all labelled ✓";
+    $("remaining").dataset.unlabelled = p.unlabelled;
+    if (image) $("position").textContent = `Image ${image.neighbours.position} of ${p.total}`;
+  } catch { /* shown again after the next save */ }
+}
+
+function setClasses(list) {
+  classList = list;
+  classes.clear();
+  for (const c of list) classes.set(c.id, c);
+  if (!classes.has(currentClassId)) {
+    const remembered = Number(storage.getItem(`posedeck:labeler:class:${datasetId}`));
+    currentClassId = classes.has(remembered) ? remembered : list.length ? list[0].id : null;
+  }
+  fillClassSelect();
+}
+
+function fillClassSelect() {
+  const select = $("class-select");
+  select.replaceChildren(...classList.map((c, i) => {
+    const o = document.createElement("option");
+    o.value = c.id;
+    o.textContent = `${i + 1} · ${c.name}${c.keypoints.length ? "" : " (no skeleton yet)"}`;
+    return o;
+  }));
+  if (currentClassId != null) select.value = String(currentClassId);
+  $("no-classes").hidden = classList.length > 0;
+}
+
+function chooseClass(id) {
+  if (!classes.has(id)) return;
+  currentClassId = id;
+  $("class-select").value = String(id);
+  storage.setItem(`posedeck:labeler:class:${datasetId}`, String(id));
+  const sel = store.selection;
+  if (sel && sel.uid != null) store.dispatch({ type: "setClass", uid: sel.uid, classId: id });
+  const cls = classes.get(id);
+  if (cls && !cls.keypoints.length) notify(`"${cls.name}" has no skeleton yet: boxes only until its template is confirmed.`);
+}
+
+// ---------------------------------------------------------------- loading and navigation
+function preload(url) {
+  const img = new Image();
+  img.src = url;
+  return img.decode().catch(() => {});
+}
+
+async function saveBeforeLeaving() {
+  if (!saver) return true;
+  const state = await saver.flush();
+  if (state === "conflict" || state === "error") {
+    notify("Resolve the save problem first (see the status): nothing was lost.");
+    return false;
+  }
+  return true;
+}
+
+async function openImage(id, { push = true, skipFlush = false } = {}) {
+  if (busy) return false;
+  if (!skipFlush && !(await saveBeforeLeaving())) return false;
+  busy = true;
+  window.__labelerReady = false;
+  try {
+    // Classes are read again with each image: a template edited meanwhile (another tab) is picked up.
+    const [detail, ann, freshClasses] = await Promise.all([loadImage(id), loadAnnotation(id), loadClasses(datasetId)]);
+    await preload(detail.file_url);
+    setClasses(freshClasses);
+    if (saver) {
+      saver.stop();
+      if (!saver.pending && image) clearJournal(storage, image.id);
+    }
+    image = detail;
+    root.dataset.image = id;
+    $("image-name").textContent = detail.original_name;
+    stage.setImageSize(detail.width, detail.height);
+    renderer.clear();
+    renderer.setImage(detail.file_url, detail.width, detail.height);
+    ui.hover = null;
+    ui.draft = null;
+    let doc = docFromServer(ann, detail, classes);
+    const journal = readJournal(storage, id);
+    let restored = null;
+    if (journal && journal.payload) {
+      if (sameAnnotation(journal.payload, ann)) {
+        clearJournal(storage, id);
+      } else {
+        doc = docFromServer(journal.payload, detail, classes);
+        restored = journal.version === ann.version ? "resume" : "conflict";
+      }
+    }
+    store.reset(doc);
+    const current = new Autosaver({
+      version: ann.version,
+      save: (payload, version) => putAnnotation(id, payload, version),
+      getPayload: () => docToServer(store.doc),
+      onState: showSaveState,
+      onSaved: (body) => {
+        if (current.dirty) writeJournal(storage, id, { version: body.version, payload: docToServer(store.doc) });
+        else clearJournal(storage, id);
+        refreshProgress();
+      },
+    });
+    saver = current;
+    showSaveState("saved");
+    if (restored === "resume") {
+      notify("Restored edits that had not reached the server; saving them now.");
+      saver.changed();
+    } else if (restored === "conflict") {
+      saver.dirty = true;
+      saver.conflict = { currentVersion: ann.version };
+      saver._setState("conflict", "Your unsaved edits from the last visit differ from the stored version (changed elsewhere).");
+    }
+    if (push) history.pushState({ imageId: id }, "", `/datasets/${datasetId}/label/${id}/`);
+    stage.fit();
+    refreshPanels();
+    refreshProgress();
+    const n = detail.neighbours;
+    $("btn-prev").disabled = !n.previous;
+    $("btn-next").disabled = !n.next;
+    if (n.next) loadImage(n.next).then((d) => preload(d.file_url)).catch(() => {});
+    needsDraw = true;
+    stage.requestFrame();
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      window.__labelerReady = true;
+      if (window.__labelerReadyAt === undefined) window.__labelerReadyAt = performance.now(); // first render, for benchmarks
+    }));
+    return true;
+  } catch (err) {
+    notify(err instanceof ApiError ? err.message : String(err));
+    return false;
+  } finally {
+    busy = false;
+  }
+}
+
+async function go(which) {
+  if (!image || busy) return;
+  let target = null;
+  if (which === "next-unlabelled") {
+    if (!(await saveBeforeLeaving())) return;
+    const fresh = await loadImage(image.id); // neighbours change once this image is labelled
+    target = fresh.neighbours.next_unlabelled;
+    if (!target) { notify("Every image is labelled."); return; }
+  } else {
+    target = which === "next" ? image.neighbours.next : image.neighbours.previous;
+    if (!target) { notify(which === "next" ? "This is the last image." : "This is the first image."); return; }
+  }
+  await openImage(target);
+}
+
+async function copyPrevious() {
+  const prev = image && image.neighbours.previous;
+  if (!prev) { notify("There is no previous image."); return; }
+  const [detail, ann] = await Promise.all([loadImage(prev), loadAnnotation(prev)]);
+  if (!ann.instances.length) { notify("The previous image has no instances."); return; }
+  const src = docFromServer(ann, detail, classes).instances;
+  const first = store.doc.nextUid;
+  if (store.dispatch({ type: "addInstances", instances: src })) {
+    store.select({ uid: first, k: null });
+    notify(`Copied ${src.length} instance(s) from the previous image.`);
+  }
+}
+
+async function resolveConflict(keepMine) {
+  if (!saver) return;
+  if (keepMine) {
+    let version = saver.conflict && saver.conflict.currentVersion;
+    if (version == null) version = (await loadAnnotation(image.id)).version;
+    await saver.overwrite(version);
+  } else {
+    saver.stop();
+    clearJournal(storage, image.id);
+    await openImage(image.id, { push: false, skipFlush: true });
+  }
+}
+
+// ---------------------------------------------------------------- commands
+function selectedUid() {
+  const sel = store.selection;
+  return sel && store.doc.instances.some((i) => i.uid === sel.uid) ? sel.uid : null;
+}
+
+function cycleVisibility() {
+  const target = ui.hover || (store.selection && store.selection.k != null ? store.selection : null);
+  if (!target) { notify("Point at a keypoint (or select one) first."); return; }
+  store.select({ uid: target.uid, k: target.k });
+  store.dispatch({ type: "cycleVisibility", uid: target.uid, k: target.k });
+}
+
+function selectStep(step) {
+  const list = store.doc.instances;
+  if (!list.length) return;
+  const idx = list.findIndex((i) => i.uid === selectedUid());
+  const next = idx < 0 ? (step > 0 ? 0 : list.length - 1) : (idx + step + list.length) % list.length;
+  store.select({ uid: list[next].uid, k: null });
+}
+
+function toggleNoObjects(value = !store.doc.noObjects) {
+  if (value && store.doc.instances.length) {
+    notify("This image has instances: delete them before marking it as having no objects.");
+    $("no-objects").checked = false;
+    return;
+  }
+  store.dispatch({ type: "setNoObjects", value });
+}
+
+const help = createHelp($("help"), LABELER_SHORTCUTS, {
+  title: "Labeler shortcuts",
+  extra: [["Wheel", "Zoom at the pointer"], ["Space + drag, middle drag", "Pan"], ["Right-click a point", "Cycle its visibility"],
+          ["Hover a point", "Shows its name and visibility"]],
+});
+
+function run(action, key) {
+  switch (action) {
+    case "tool-box": setTool("box"); break;
+    case "tool-select":
+      if (key === "escape") {
+        if (help.hide() || stage.cancelGesture()) return;
+        if (store.selection) { store.select(null); return; }
+      }
+      setTool("select");
+      break;
+    case "tool-pan": setTool("pan"); break;
+    case "cycle-visibility": cycleVisibility(); break;
+    case "delete": {
+      const uid = selectedUid();
+      if (uid != null) { store.dispatch({ type: "deleteInstance", uid }); store.select(null); }
+      break;
+    }
+    case "mirror": {
+      const uid = selectedUid();
+      if (uid != null) store.dispatch({ type: "mirrorInstance", uid });
+      else notify("Select an instance to mirror.");
+      break;
+    }
+    case "class": {
+      const c = classList[Number(key) - 1];
+      if (c) chooseClass(c.id);
+      break;
+    }
+    case "select-next": selectStep(1); break;
+    case "select-previous": selectStep(-1); break;
+    case "undo": store.undo(); break;
+    case "redo": store.redo(); break;
+    case "next-image": go("next"); break;
+    case "previous-image": go("previous"); break;
+    case "next-unlabelled": go("next-unlabelled"); break;
+    case "copy-previous": copyPrevious(); break;
+    case "no-objects": toggleNoObjects(); break;
+    case "fit": stage.fit(); break;
+    case "zoom-in": stage.zoomBy(1.25); break;
+    case "zoom-out": stage.zoomBy(0.8); break;
+    case "help": help.toggle(); break;
+    default: break;
+  }
+}
+
+window.addEventListener("keydown", (ev) => {
+  if (typingIn(ev.target)) {
+    if (ev.key === "Escape") ev.target.blur();
+    return;
+  }
+  const hit = matchShortcut(LABELER_SHORTCUTS, ev);
+  if (!hit) return;
+  ev.preventDefault();
+  if (ev.repeat && !["undo", "redo", "zoom-in", "zoom-out"].includes(hit.action)) return;
+  run(hit.action, hit.key);
+});
+
+document.querySelectorAll("[data-tool]").forEach((b) => b.addEventListener("click", () => setTool(b.dataset.tool)));
+$("btn-undo").addEventListener("click", () => store.undo());
+$("btn-redo").addEventListener("click", () => store.redo());
+$("btn-delete").addEventListener("click", () => run("delete"));
+$("btn-mirror").addEventListener("click", () => run("mirror"));
+$("btn-visibility").addEventListener("click", () => run("cycle-visibility"));
+$("btn-copy-prev").addEventListener("click", () => copyPrevious());
+$("btn-prev").addEventListener("click", () => go("previous"));
+$("btn-next").addEventListener("click", () => go("next"));
+$("btn-next-unlabelled").addEventListener("click", () => go("next-unlabelled"));
+$("btn-help").addEventListener("click", () => help.toggle());
+$("btn-fit").addEventListener("click", () => stage.fit());
+$("no-objects").addEventListener("change", (ev) => { toggleNoObjects(ev.target.checked); ev.target.blur(); });
+$("class-select").addEventListener("change", (ev) => { chooseClass(Number(ev.target.value)); ev.target.blur(); });
+$("conflict-reload").addEventListener("click", () => resolveConflict(false));
+$("conflict-overwrite").addEventListener("click", () => resolveConflict(true));
+window.addEventListener("popstate", (ev) => {
+  const id = (ev.state && ev.state.imageId) || Number(location.pathname.split("/").filter(Boolean).pop());
+  if (id && (!image || id !== image.id)) openImage(id, { push: false });
+});
+
+// Leaving the page: journal the edits and send them with a keepalive request (no dialog needed).
+function flushOnExit() {
+  if (!saver || !saver.pending || saver.stopped) return;
+  const payload = docToServer(store.doc);
+  writeJournal(storage, image.id, { version: saver.version, payload });
+  if (!saver.inFlight && saver.state !== "conflict" && sendKeepalive(image.id, payload, saver.version)) {
+    saver.stop(); // that request now owns the save; the journal covers it if it fails
+  }
+}
+window.addEventListener("beforeunload", flushOnExit);
+window.addEventListener("pagehide", flushOnExit);
+
+// Test and debugging hooks (read-only views of the page's state).
+window.__labeler = {
+  toClient: (x, y) => stage.imageToClient(x, y),
+  toImage: (cx, cy) => stage.clientToImage(cx, cy),
+  payload: () => docToServer(store.doc),
+  get doc() { return store.doc; },
+  get saveState() { return saver ? saver.state : null; },
+  get version() { return saver ? saver.version : null; },
+  get imageId() { return image ? image.id : null; },
+  flush: () => (saver ? saver.flush() : Promise.resolve("saved")),
+};
+
+// ---------------------------------------------------------------- start
+// A pointer click on a toolbar button must not leave it focused: Space or Enter would press it again.
+document.querySelectorAll(".lb-toolbar button, .lb-side button").forEach((b) => b.addEventListener("click", (ev) => {
+  if (ev.detail > 0) b.blur();
+}));
+
+(async function start() {
+  setTool("box");
+  history.replaceState({ imageId: Number(root.dataset.image) }, "", location.href);
+  await openImage(Number(root.dataset.image), { push: false });
+  if (!classList.length) setTool("select");
+})();
