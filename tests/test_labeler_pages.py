@@ -78,3 +78,11 @@ def test_dataset_page_has_upload_classes_and_readiness(web, labelled_setup):
     for needle in ('id="dropzone"', 'id="upload-list"', 'id="add-class"', 'id="start-labelling"', 'id="readiness"',
                    'data-min-labelled="250"'):
         assert needle in body
+
+
+@pytest.mark.django_db
+def test_dataset_page_links_readiness_to_the_next_unlabelled_image_and_to_training(web, labelled_setup):
+    dataset, _, _ = labelled_setup
+    body = web.get(f"/datasets/{dataset['id']}/").content.decode()
+    assert 'id="next-unlabelled"' in body
+    assert f'href="/training/?dataset={dataset["id"]}"' in body

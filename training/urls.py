@@ -1,1 +1,18 @@
-urlpatterns = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("training-sessions/", api.SessionListCreate.as_view(), name="training-session-list"),
+    path("training-sessions/<int:pk>/", api.SessionDetail.as_view(), name="training-session-detail"),
+    path("training-sessions/<int:pk>/epochs/", api.SessionEpochs.as_view(), name="training-session-epochs"),
+    path("training-sessions/<int:pk>/log/", api.SessionLog.as_view(), name="training-session-log"),
+    path("training-sessions/<int:pk>/cancel/", api.SessionCancel.as_view(), name="training-session-cancel"),
+    path("training-sessions/<int:pk>/resume/", api.SessionResume.as_view(), name="training-session-resume"),
+    path("training-sessions/<int:pk>/weights/<str:kind>", api.SessionWeights.as_view(), name="training-session-weights"),
+    path("training-sessions/<int:pk>/evaluation/", api.SessionEvaluation.as_view(), name="training-session-evaluation"),
+    path("training-sessions/<int:pk>/evaluation/images/<int:index>", api.SessionEvaluationImage.as_view(),
+         name="training-session-evaluation-image"),
+    path("training-algorithms/", api.AlgorithmList.as_view(), name="training-algorithms"),
+    path("training-workers/", api.WorkerList.as_view(), name="training-workers"),
+]

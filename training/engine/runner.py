@@ -1,0 +1,269 @@
+"""Train one YOLO pose model with Ultralytics and report every epoch. Framework-free.
+
+The caller passes a RunSpec and a Reporter. The reporter is asked, at most about once a second during
+batches and once per epoch, whether to stop; answering yes raises TrainingCancelled from inside the
+Ultralytics callback. Raising (rather than setting `trainer.stop`) keeps last.pt resumable: Ultralytics'
+clean stop runs final_eval, which strips the optimizer out of last.pt.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import multiprocessing
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from . import devices, offline
+
+
+class TrainingCancelled(Exception):
+    """Raised from a callback when the reporter asks to stop; last.pt stays resumable."""
+
+
+class WeightsError(Exception):
+    """The initial or resume weights cannot be used."""
+
+
+class Reporter(Protocol):
+    def started(self, *, device: str, epochs: int, start_epoch: int, save_dir: str) -> None: ...
+
+    def tick(self, *, progress: float, phase: str) -> bool:
+        """Called after every train and val batch; return True to cancel. Throttle inside."""
+
+    def epoch(self, *, epoch: int, epochs: int, metrics: dict, fitness: float | None, seconds: float | None,
+              best: str | None, last: str | None) -> bool:
+        """One finished epoch (1-based); return True to cancel."""
+
+
+@dataclass
+class RunSpec:
+    data_yaml: str
+    project: str  # absolute folder; Ultralytics writes project/name/{weights,results.csv,...}
+    model: str  # "yolo11n-pose.yaml" (from scratch) or an absolute .pt path (fine-tune)
+    name: str = "run"
+    epochs: int = 300
+    batch: int = 16  # -1: AutoBatch (CUDA only)
+    imgsz: int = 640
+    patience: int = 100
+    resume_from: str | None = None  # an absolute last.pt: continue that run in its own folder
+    device: str | None = None  # None: CUDA when available, else CPU
+    extra: dict = field(default_factory=dict)  # plots, nbs, seed, workers
+    log_path: str | None = None  # the console log is copied here (ANSI colours stripped)
+    console: bool = True  # False: keep Ultralytics' own output off stdout (the log file still gets it)
+
+
+@dataclass
+class RunResult:
+    save_dir: str
+    best: str | None
+    last: str | None
+    metrics: dict  # final validation of best.pt: metrics/*(B), metrics/*(P), fitness
+    fitness: float | None
+    best_fitness: float | None
+    best_epoch: int | None
+    epochs_done: int
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class _PlainFormatter(logging.Formatter):
+    def format(self, record):
+        text = super().format(record)
+        return _ANSI.sub("", text)
+
+
+@contextlib.contextmanager
+def capture_log(path: str | None, console: bool):
+    """Copy Ultralytics' LOGGER into `path`; optionally silence its console handler and progress bars."""
+    from ultralytics.utils import LOGGER
+
+    handler = None
+    saved_levels = []
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(_PlainFormatter("%(message)s"))
+        handler.setLevel(logging.INFO)
+        LOGGER.addHandler(handler)
+    if LOGGER.level > logging.INFO or LOGGER.level == logging.NOTSET:
+        saved_levels.append((LOGGER, LOGGER.level))
+        LOGGER.setLevel(logging.INFO)
+    quiet = contextlib.nullcontext()
+    sink = None
+    if not console:
+        for h in LOGGER.handlers:
+            if h is not handler and isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
+                saved_levels.append((h, h.level))
+                h.setLevel(logging.WARNING)
+        sink = open(os.devnull, "w")
+        quiet = contextlib.redirect_stdout(sink)  # Ultralytics' TQDM writes to sys.stdout
+    try:
+        with quiet:
+            yield LOGGER
+    finally:
+        for obj, level in saved_levels:
+            obj.setLevel(level)
+        if handler:
+            LOGGER.removeHandler(handler)
+            handler.close()
+        if sink:
+            sink.close()
+
+
+@contextlib.contextmanager
+def _children_allowed(needed: bool):
+    """A Celery prefork child is a daemon process; DataLoader workers (GPU only) need to fork from it."""
+    proc = multiprocessing.current_process()
+    was = proc._config.get("daemon", False)
+    if needed and was:
+        proc._config["daemon"] = False
+    try:
+        yield
+    finally:
+        if needed and was:
+            proc._config["daemon"] = was
+
+
+def _floats(d: dict) -> dict:
+    out = {}
+    for k, v in (d or {}).items():
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        out[str(k)] = f if math.isfinite(f) else None
+    return out
+
+
+def describe_epoch(epoch: int, epochs: int, metrics: dict, fitness: float | None) -> str:
+    def pick(key):
+        v = metrics.get(key)
+        return "-" if v is None else f"{v:.4g}"
+
+    losses = " ".join(f"{k.split('/', 1)[1].removesuffix('_loss')} {pick(k)}" for k in metrics if k.startswith("train/"))
+    fit = "-" if fitness is None else f"{fitness:.4f}"
+    return (f"Epoch {epoch}/{epochs}: fitness {fit} | pose mAP50 {pick('metrics/mAP50(P)')} "
+            f"mAP50-95 {pick('metrics/mAP50-95(P)')} | box mAP50 {pick('metrics/mAP50(B)')} "
+            f"mAP50-95 {pick('metrics/mAP50-95(B)')} | train loss {losses}")
+
+
+def load_model(source: str, *, resume: bool = False):
+    """YOLO(source) for a YAML name or a local .pt, with errors a person can act on."""
+    from ultralytics import YOLO
+
+    if source.endswith(".pt") and not Path(source).is_file():
+        raise WeightsError(f"weights file {source} does not exist")
+    try:
+        model = YOLO(source, task="pose")
+    except Exception as exc:  # torch/pickle/KeyError: anything here means "not a usable checkpoint"
+        raise WeightsError(f"the weights file is not an Ultralytics checkpoint ({type(exc).__name__}: {exc})") from exc
+    if getattr(model, "task", "pose") != "pose":
+        raise WeightsError(f"the weights are for the {model.task!r} task; a pose model is needed")
+    if resume:
+        ckpt = getattr(model, "ckpt", None) or {}
+        if ckpt.get("epoch", -1) < 0 or ckpt.get("optimizer") is None:
+            raise WeightsError("last.pt is not resumable (the run already finished or its optimizer state was "
+                               "stripped); start a new session from these weights instead")
+    return model
+
+
+def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
+    offline.prepare()
+    import torch
+
+    device, device_text = (spec.device, spec.device) if spec.device else devices.select()
+    on_cpu = device == "cpu"
+    threads = devices.cpu_threads()
+    state = {"epoch_done": False, "train": {}, "batch": 0, "nb": 1, "epochs": spec.epochs, "reported": 0,
+             "start_epoch": 0}
+
+    def on_train_start(trainer):
+        if on_cpu:  # select_device() set min(8, cores - 1) threads; use every core we were given
+            torch.set_num_threads(threads)
+        state["nb"] = max(len(trainer.train_loader), 1)
+        state["epochs"] = trainer.epochs
+        state["start_epoch"] = trainer.start_epoch
+        reporter.started(device=device_text, epochs=trainer.epochs, start_epoch=trainer.start_epoch,
+                         save_dir=str(trainer.save_dir))
+
+    def on_train_epoch_start(trainer):
+        state["batch"] = 0
+        state["epoch_done"] = False
+
+    def on_train_batch_end(trainer):
+        state["batch"] += 1
+        progress = (trainer.epoch + min(state["batch"] / state["nb"], 1.0)) / max(trainer.epochs, 1)
+        if reporter.tick(progress=progress, phase="training"):
+            raise TrainingCancelled(f"cancelled during epoch {trainer.epoch + 1}")
+
+    def on_train_epoch_end(trainer):
+        state["epoch_done"] = True
+        state["train"] = _floats(trainer.label_loss_items(trainer.tloss, prefix="train")) if trainer.tloss is not None else {}
+
+    def on_val_batch_end(validator):
+        if not state["epoch_done"]:
+            return  # the final validation of best.pt: nothing left to cancel
+        if reporter.tick(progress=-1.0, phase="validating"):
+            raise TrainingCancelled("cancelled during validation")
+
+    def on_fit_epoch_end(trainer):
+        # Ultralytics fires this once more after validating best.pt; only a real epoch set the flag.
+        if not state["epoch_done"]:
+            return
+        state["epoch_done"] = False
+        metrics = {**state["train"], **_floats(trainer.metrics), **_floats(getattr(trainer, "lr", {}) or {})}
+        fitness = None if trainer.fitness is None else float(trainer.fitness)
+        epoch = trainer.epoch + 1
+        best = str(trainer.best) if Path(trainer.best).exists() else None
+        last = str(trainer.last) if Path(trainer.last).exists() else None
+        from ultralytics.utils import LOGGER
+
+        LOGGER.info(describe_epoch(epoch, trainer.epochs, metrics, fitness))
+        state["reported"] += 1
+        if reporter.epoch(epoch=epoch, epochs=trainer.epochs, metrics=metrics, fitness=fitness,
+                          seconds=getattr(trainer, "epoch_time", None), best=best, last=last):
+            raise TrainingCancelled(f"cancelled after epoch {epoch}")
+
+    with capture_log(spec.log_path, spec.console) as log:
+        if spec.resume_from:
+            log.info(f"Resuming from {spec.resume_from} on {device_text}")
+            model = load_model(spec.resume_from, resume=True)
+        else:
+            log.info(f"Starting {spec.model} on {device_text}")
+            model = load_model(spec.model)
+        for event, fn in (("on_train_start", on_train_start), ("on_train_epoch_start", on_train_epoch_start),
+                          ("on_train_batch_end", on_train_batch_end), ("on_train_epoch_end", on_train_epoch_end),
+                          ("on_val_batch_end", on_val_batch_end), ("on_fit_epoch_end", on_fit_epoch_end)):
+            model.add_callback(event, fn)
+        workers = int(spec.extra.get("workers", 0 if on_cpu else min(8, devices.cpu_count())))
+        args = {"data": spec.data_yaml, "device": device, "batch": spec.batch, "imgsz": spec.imgsz,
+                "patience": spec.patience, "workers": workers, "verbose": True}
+        for key in ("plots", "seed", "nbs"):
+            if spec.extra.get(key) is not None:
+                args[key] = spec.extra[key]
+        if spec.resume_from:
+            args["resume"] = True
+        else:
+            args.update(epochs=spec.epochs, project=spec.project, name=spec.name, exist_ok=True)
+        started = time.time()
+        with _children_allowed(workers > 0 and not on_cpu):
+            metrics = model.train(**args)
+        trainer = model.trainer
+        log.info(f"Training finished in {time.time() - started:.1f} s")
+    results = _floats(getattr(metrics, "results_dict", {}) or {})
+    fitness = results.get("fitness")
+    best = Path(trainer.best)
+    last = Path(trainer.last)
+    stopper = getattr(trainer, "stopper", None)
+    return RunResult(
+        save_dir=str(trainer.save_dir), best=str(best) if best.exists() else None,
+        last=str(last) if last.exists() else None, metrics=results, fitness=fitness,
+        best_fitness=None if trainer.best_fitness is None else float(trainer.best_fitness),
+        best_epoch=getattr(stopper, "best_epoch", None), epochs_done=state["start_epoch"] + state["reported"],
+    )

@@ -1,0 +1,144 @@
+"""Train in the foreground through the same service the Celery worker uses, with a progress bar.
+
+    python manage.py train <dataset id or name> --model yolo11n-pose --epochs 50 [--imgsz 640 --batch 16]
+    python manage.py train people --resume 12          # continue session 12 from its last.pt
+"""
+from __future__ import annotations
+
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+
+from config.errors import DomainError
+from datasets.models import Dataset
+from training import files, services
+from training.engine import algorithms
+from training.models import TrainingSession
+
+
+def _duration(seconds) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class ProgressBar:
+    def __init__(self, out, width: int = 30):
+        self.out, self.width = out, width
+        self.tty = hasattr(out, "isatty") and out.isatty()
+        self.last_epoch = -1
+
+    def __call__(self, s: TrainingSession) -> None:
+        filled = int(round(self.width * min(max(s.progress, 0.0), 1.0)))
+        bar = "#" * filled + "-" * (self.width - filled)
+        fit = "-" if s.best_fitness is None else f"{s.best_fitness:.4f}"
+        text = (f"[{bar}] {s.progress * 100:5.1f}%  epoch {s.epoch}/{s.epochs or '?'}  best fitness {fit}  "
+                f"time left {_duration(s.eta_seconds)}")
+        if self.tty:
+            self.out.write("\r" + text + "   ", ending="")
+            self.out.flush()
+        elif s.epoch != self.last_epoch:  # one line per epoch when the output is a file or a pipe
+            self.out.write(text)
+            self.out.flush()
+        self.last_epoch = s.epoch
+
+    def done(self):
+        if self.tty:
+            self.out.write("")
+
+
+class Command(BaseCommand):
+    help = "Train a YOLO pose model on a dataset in the foreground (same service as the gpu-queue worker)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("dataset", nargs="?", help="dataset id or name")
+        parser.add_argument("--user", help="owner of the dataset (needed when a name is used by several users)")
+        parser.add_argument("--model", default=algorithms.DEFAULT, help=f"pose model config (default {algorithms.DEFAULT})")
+        parser.add_argument("--epochs", type=int, default=300)
+        parser.add_argument("--batch", default="16", help='batch size or "auto"')
+        parser.add_argument("--imgsz", type=int, default=640)
+        parser.add_argument("--patience", type=int, default=100)
+        parser.add_argument("--nbs", type=int, default=None)
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--no-plots", action="store_true")
+        parser.add_argument("--classes", help="comma-separated class ids (default: all)")
+        parser.add_argument("--name", default="")
+        parser.add_argument("--weights", help="initial weights: a local Ultralytics .pt file")
+        parser.add_argument("--from-session", type=int, help="initial weights from this session")
+        parser.add_argument("--from-kind", choices=["best", "last"], default="best")
+        parser.add_argument("--resume", type=int, metavar="SESSION", help="resume a cancelled or failed session")
+        parser.add_argument("--no-evaluate", action="store_true", help="skip the per-keypoint evaluation")
+        parser.add_argument("--verbose", action="store_true", help="show Ultralytics' own console output too")
+
+    def _dataset(self, ref: str, username: str | None) -> Dataset:
+        qs = Dataset.objects.all()
+        if username:
+            qs = qs.filter(owner__username=username)
+        found = list(qs.filter(pk=int(ref))) if ref.isdigit() else []
+        found = found or list(qs.filter(name=ref))
+        if not found:
+            raise CommandError(f"no dataset {ref!r}" + (f" owned by {username}" if username else ""))
+        if len(found) > 1:
+            raise CommandError(f"{len(found)} datasets are named {ref!r}; pass --user or the id")
+        return found[0]
+
+    def handle(self, *args, **opts):
+        from training.execution import session_execute
+
+        try:
+            if opts["resume"]:
+                session = TrainingSession.objects.filter(pk=opts["resume"]).first()
+                if session is None:
+                    raise CommandError(f"no session {opts['resume']}")
+                session = services.training_session_resume(session=session, enqueue=False)
+            else:
+                if not opts["dataset"]:
+                    raise CommandError("name a dataset (id or name), or pass --resume SESSION")
+                dataset = self._dataset(opts["dataset"], opts["user"])
+                source, initial_session, weights_file = TrainingSession.WEIGHTS_NONE, None, None
+                if opts["weights"]:
+                    source, weights_file = TrainingSession.WEIGHTS_UPLOAD, open(opts["weights"], "rb")
+                elif opts["from_session"]:
+                    initial_session = TrainingSession.objects.filter(pk=opts["from_session"]).first()
+                    source = f"session_{opts['from_kind']}"
+                classes = [int(c) for c in opts["classes"].split(",")] if opts["classes"] else None
+                params = {"epochs": opts["epochs"], "batch": opts["batch"], "imgsz": opts["imgsz"],
+                          "patience": opts["patience"], "plots": not opts["no_plots"], "nbs": opts["nbs"],
+                          "seed": opts["seed"]}
+                session = services.training_session_start(
+                    user=dataset.owner, dataset=dataset, params=params, algorithm=opts["model"], class_ids=classes,
+                    name=opts["name"], initial_weights=source, initial_session=initial_session,
+                    weights_file=weights_file, weights_name=os.path.basename(opts["weights"] or ""), enqueue=False)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        for warning in session.warnings:
+            self.stderr.write(f"warning: {warning}")
+        self.stdout.write(f"session {session.pk}: {session.algorithm}, {session.train_images} train / "
+                          f"{session.val_images} val images, params {session.params}")
+        bar = ProgressBar(self.stdout)
+        try:
+            result = session_execute(session_id=session.pk, attempt=session.attempt, console=opts["verbose"],
+                                     on_progress=bar, evaluate="none" if opts["no_evaluate"] else "inline")
+        except KeyboardInterrupt:
+            bar.done()
+            raise CommandError(f"interrupted: session {session.pk} is cancelled; resume it with --resume {session.pk}") from None
+        bar.done()
+        session.refresh_from_db()
+        if result is None:
+            raise CommandError(f"session {session.pk} could not be claimed (status {session.status})")
+        self.stdout.write(f"session {session.pk} {session.status}" + (f": {session.error}" if session.error else ""))
+        if session.final_metrics:
+            shown = {k: round(v, 4) for k, v in session.final_metrics.items() if isinstance(v, float)}
+            self.stdout.write(f"final metrics: {shown}")
+        if session.evaluation:
+            self.stdout.write(f"evaluation: PCK@0.05 {session.evaluation.get('pck')}, mean OKS "
+                              f"{session.evaluation.get('mean_oks')}")
+        for kind in ("best", "last"):
+            path = files.weights(session.pk, kind)
+            if path.is_file():
+                self.stdout.write(f"{kind} weights: {path}")
+        if session.status != TrainingSession.COMPLETED:
+            raise CommandError(f"session {session.pk} ended {session.status}")

@@ -1,0 +1,73 @@
+"""Reads shared by views, tasks and other apps (deploy picks weights here); every one is owner-scoped."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from . import files
+from .engine import algorithms
+from .models import EpochMetric, TrainingSession, WorkerStatus
+from .services import live_workers_qs
+
+WEIGHT_KINDS = ("best", "last")
+
+
+def sessions_for(user, *, dataset_id: int | None = None, status: str | None = None) -> QuerySet[TrainingSession]:
+    qs = TrainingSession.objects.filter(owner=user)
+    if dataset_id:
+        qs = qs.filter(dataset_id=dataset_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def session_get(user, pk) -> TrainingSession:
+    return get_object_or_404(TrainingSession.objects.filter(owner=user), pk=pk)
+
+
+def epochs_of(session: TrainingSession, *, after: int = 0) -> QuerySet[EpochMetric]:
+    return session.epoch_metrics.filter(epoch__gt=after).order_by("epoch")
+
+
+def log_tail(session: TrainingSession, lines: int = 200) -> dict:
+    rows, size = files.tail(files.log_path(session.pk), lines)
+    return {"lines": rows, "size": size}
+
+
+def weights_path(session: TrainingSession, kind: str) -> Path | None:
+    """The session's best.pt or last.pt, or None when it does not exist (yet)."""
+    if kind not in WEIGHT_KINDS:
+        return None
+    path = files.weights(session.pk, kind)
+    return path if path.is_file() else None
+
+
+def weights_get(user, pk, kind: str) -> Path:
+    path = weights_path(session_get(user, pk), kind)
+    if path is None:
+        raise Http404(f"no {kind} weights")
+    return path
+
+
+def evaluation_image(session: TrainingSession, index: int) -> Path | None:
+    examples = (session.evaluation or {}).get("examples") or []
+    if not 0 <= index < len(examples):
+        return None
+    path = files.evaluation_dir(session.pk) / examples[index]["file"]
+    return path if path.is_file() else None
+
+
+def live_workers() -> QuerySet[WorkerStatus]:
+    return live_workers_qs().select_related("current_session")
+
+
+def algorithm_list() -> list[dict]:
+    return [{"name": a.name, "family": a.family, "scale": a.scale, "config": a.config, "description": a.params,
+             "default": a.name == algorithms.DEFAULT} for a in algorithms.available()]
+
+
+def sessions_with_weights(user) -> QuerySet[TrainingSession]:
+    return TrainingSession.objects.filter(owner=user).exclude(best_weights="", last_weights="")

@@ -1,0 +1,205 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from . import files
+from .engine import algorithms
+from .models import EpochMetric, TrainingSession, WorkerStatus
+from .services import DEFAULT_PARAMS, LIMITS
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1, "maximum": 1024}, {"type": "string", "enum": ["auto"]}],
+                      "default": 16})
+class BatchField(serializers.Field):
+    """A batch size, or "auto" (Ultralytics AutoBatch: fills ~60% of the GPU; 16 on a CPU)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip().lower() == "auto":
+            return "auto"
+        try:
+            value = int(data)
+        except (TypeError, ValueError):
+            raise serializers.ValidationError('a whole number or "auto"') from None
+        if not 1 <= value <= LIMITS["batch"][1]:
+            raise serializers.ValidationError(f"between 1 and {LIMITS['batch'][1]}, or \"auto\"")
+        return value
+
+    def to_representation(self, value):
+        return value
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    """JSON, or multipart when uploading initial weights (class_ids then repeats: class_ids=1&class_ids=2)."""
+
+    dataset = serializers.IntegerField(help_text="Id of one of your datasets. Every image must be labelled.")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    class_ids = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=True,
+                                      help_text="Skeleton classes to train (default: all); they must share one "
+                                                "keypoint count.")
+    task = serializers.ChoiceField(choices=["pose"], default="pose")
+    algorithm = serializers.CharField(default=algorithms.DEFAULT,
+                                      help_text="A pose model config of the installed Ultralytics, see "
+                                                "/api/v1/training-algorithms/ (e.g. yolo11n-pose).")
+    epochs = serializers.IntegerField(min_value=1, max_value=LIMITS["epochs"][1], default=DEFAULT_PARAMS["epochs"])
+    batch = BatchField(default=DEFAULT_PARAMS["batch"])
+    imgsz = serializers.IntegerField(min_value=32, max_value=LIMITS["imgsz"][1], default=DEFAULT_PARAMS["imgsz"],
+                                     help_text="Training image size, a multiple of 32.")
+    patience = serializers.IntegerField(min_value=0, max_value=LIMITS["patience"][1],
+                                        default=DEFAULT_PARAMS["patience"],
+                                        help_text="Early stopping: epochs without fitness improvement (0: off).")
+    plots = serializers.BooleanField(default=True, help_text="Let Ultralytics write its plots into the run folder.")
+    nbs = serializers.IntegerField(min_value=1, max_value=LIMITS["nbs"][1], required=False, allow_null=True,
+                                   help_text="Nominal batch size for gradient accumulation (default: Ultralytics' 64, "
+                                             "or the batch size for sets under 256 train images).")
+    seed = serializers.IntegerField(min_value=0, required=False, default=0)
+    initial_weights = serializers.ChoiceField(choices=[c for c, _ in TrainingSession.WEIGHT_SOURCES],
+                                              default=TrainingSession.WEIGHTS_NONE,
+                                              help_text="none: from the model's YAML; session_best / session_last: "
+                                                        "fine-tune from initial_session's weights; upload: "
+                                                        "initial_weights_file.")
+    initial_session = serializers.IntegerField(required=False, allow_null=True)
+    initial_weights_file = serializers.FileField(required=False, allow_null=True,
+                                                 help_text="An Ultralytics .pt checkpoint (multipart only).")
+    worker = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text="Name of a live gpu-queue worker (see /api/v1/training-workers/); "
+                                             "blank: any.")
+
+
+class SessionUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+
+
+class ResumeSerializer(serializers.Serializer):
+    worker = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text="A live gpu-queue worker; blank: the one it asked for, or any.")
+
+
+class SessionLinksSerializer(serializers.Serializer):
+    dashboard = serializers.CharField()
+    evaluation_page = serializers.CharField()
+    epochs = serializers.CharField()
+    log = serializers.CharField()
+    evaluation = serializers.CharField()
+    best_weights = serializers.CharField(allow_null=True)
+    last_weights = serializers.CharField(allow_null=True)
+
+
+class TrainingSessionSerializer(serializers.ModelSerializer):
+    has_best_weights = serializers.SerializerMethodField()
+    has_last_weights = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+    keypoint_names = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrainingSession
+        fields = ["id", "name", "dataset", "dataset_name", "class_ids", "keypoint_names", "task", "algorithm", "params",
+                  "initial_weights", "initial_session", "initial_weights_name", "requested_worker", "status", "phase",
+                  "error", "warnings", "cancel_requested", "attempt", "worker", "device", "heartbeat_at", "epoch",
+                  "epochs", "progress", "eta_seconds", "best_fitness", "final_metrics", "train_images", "val_images",
+                  "evaluation_status", "evaluation_error", "has_best_weights", "has_last_weights", "links",
+                  "created_at", "started_at", "finished_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_has_best_weights(self, obj) -> bool:
+        return files.weights(obj.pk, "best").is_file()
+
+    def get_has_last_weights(self, obj) -> bool:
+        return files.weights(obj.pk, "last").is_file()
+
+    def get_keypoint_names(self, obj) -> list[str]:
+        return (obj.skeleton or {}).get("keypoint_names", [])
+
+    @extend_schema_field(SessionLinksSerializer)
+    def get_links(self, obj) -> dict:
+        return {
+            "dashboard": reverse("training-page", args=[obj.pk]),
+            "evaluation_page": reverse("training-evaluation-page", args=[obj.pk]),
+            "epochs": reverse("training-session-epochs", args=[obj.pk]),
+            "log": reverse("training-session-log", args=[obj.pk]),
+            "evaluation": reverse("training-session-evaluation", args=[obj.pk]),
+            "best_weights": reverse("training-session-weights", args=[obj.pk, "best"])
+            if self.get_has_best_weights(obj) else None,
+            "last_weights": reverse("training-session-weights", args=[obj.pk, "last"])
+            if self.get_has_last_weights(obj) else None,
+        }
+
+
+class EpochMetricSerializer(serializers.ModelSerializer):
+    metrics = serializers.DictField(child=serializers.FloatField(allow_null=True),
+                                    help_text='Ultralytics\' own keys: "train/box_loss", "val/pose_loss", '
+                                              '"metrics/mAP50(P)", "metrics/mAP50-95(B)", "lr/pg0", ...')
+
+    class Meta:
+        model = EpochMetric
+        fields = ["epoch", "fitness", "seconds", "metrics", "created_at"]
+        read_only_fields = fields
+
+
+class LogSerializer(serializers.Serializer):
+    lines = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    size = serializers.IntegerField(help_text="Bytes in the whole log file.")
+
+
+class AlgorithmSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    family = serializers.CharField()
+    scale = serializers.CharField()
+    config = serializers.CharField()
+    description = serializers.CharField()
+    default = serializers.BooleanField()
+
+
+class WorkerSerializer(serializers.ModelSerializer):
+    busy = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkerStatus
+        fields = ["name", "device", "device_name", "memory_bytes", "cpu_count", "busy", "started_at", "last_seen"]
+        read_only_fields = fields
+
+    def get_busy(self, obj) -> bool:
+        return obj.current_session_id is not None
+
+
+class KeypointAccuracySerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    name = serializers.CharField()
+    sigma = serializers.FloatField()
+    visible = serializers.IntegerField(help_text="Visible ground-truth keypoints of this kind in the split.")
+    pck = serializers.FloatField(allow_null=True, help_text="Share within 0.05 x the box diagonal.")
+    oks_share = serializers.FloatField(allow_null=True,
+                                       help_text="Mean per-keypoint OKS term exp(-d²/2s²k²), 0..1; unmatched = 0.")
+
+
+class EvaluationExampleSerializer(serializers.Serializer):
+    url = serializers.CharField()
+    source = serializers.CharField()
+    ground_truth = serializers.IntegerField()
+    predicted = serializers.IntegerField()
+    matched = serializers.IntegerField()
+
+
+class EvaluationResultSerializer(serializers.Serializer):
+    split = serializers.CharField()
+    val_fallback = serializers.BooleanField(help_text="True when the snapshot had no val image and the train "
+                                                      "images were used.")
+    weights = serializers.CharField()
+    conf = serializers.FloatField()
+    imgsz = serializers.IntegerField()
+    alpha = serializers.FloatField()
+    images = serializers.IntegerField()
+    instances = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    predictions = serializers.IntegerField()
+    mean_oks = serializers.FloatField(allow_null=True)
+    pck = serializers.FloatField(allow_null=True)
+    sigmas_source = serializers.CharField(help_text="class, coco or uniform")
+    keypoints = KeypointAccuracySerializer(many=True)
+    examples = EvaluationExampleSerializer(many=True)
+    seconds = serializers.FloatField()
+
+
+class EvaluationSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text='"" (not run), queued, running, done or failed')
+    error = serializers.CharField(allow_blank=True)
+    result = EvaluationResultSerializer(allow_null=True)

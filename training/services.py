@@ -1,0 +1,413 @@
+"""Writes for training sessions: start, cancel, resume, evaluate, delete, the stale-heartbeat sweep, and the
+gpu-queue worker registry. Keyword-only; each write and its checks happen in one transaction.
+
+The work itself (snapshot already taken, Ultralytics run, evaluation) is in execution.py, which the
+Celery task calls on the worker.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from datetime import timedelta
+from typing import IO
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from datasets.models import Dataset
+
+from . import files
+from .engine import algorithms
+from .errors import (DatasetEmpty, DatasetNotLabelled, InvalidWeights, KeypointCountMismatch, SessionBusy,
+                     SessionNotActive, SessionNotResumable, UnknownAlgorithm, WeightsMissing, WorkerUnavailable)
+from .models import EpochMetric, TrainingSession, WorkerStatus
+from config.errors import InvalidInput
+
+SMALL_DATASET = 250
+DEFAULT_PARAMS = {"epochs": 300, "batch": 16, "imgsz": 640, "patience": 100, "plots": True, "nbs": None, "seed": 0}
+LIMITS = {"epochs": (1, 10000), "batch": (1, 1024), "imgsz": (32, 4096), "patience": (0, 10000), "nbs": (1, 4096),
+          "seed": (0, 2**31 - 1)}
+
+
+def stale_after_s() -> int:
+    return int(getattr(settings, "TRAINING_STALE_AFTER_S", os.environ.get("TRAINING_STALE_AFTER_S", 120)))
+
+
+def worker_stale_after_s() -> int:
+    return int(getattr(settings, "TRAINING_WORKER_STALE_AFTER_S", os.environ.get("TRAINING_WORKER_STALE_AFTER_S", 40)))
+
+
+def max_weights_bytes() -> int:
+    return int(getattr(settings, "TRAINING_MAX_WEIGHTS_BYTES", 2 * 1024**3))
+
+
+# ---------------------------------------------------------------- parameters
+def clean_params(raw: dict | None) -> dict:
+    """Defaults filled in, ranges checked; batch may be "auto" (AutoBatch, CUDA only)."""
+    params = dict(DEFAULT_PARAMS)
+    unknown = set(raw or {}) - set(DEFAULT_PARAMS)
+    if unknown:
+        raise InvalidInput(f"unknown parameter(s) {sorted(unknown)}; known: {sorted(DEFAULT_PARAMS)}",
+                           field=f"params.{sorted(unknown)[0]}")
+    for key, value in (raw or {}).items():
+        if value is None or value == "":
+            continue
+        if key == "plots":
+            params[key] = bool(value)
+            continue
+        if key == "batch" and str(value).lower() == "auto":
+            params[key] = "auto"
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{key} must be a whole number" + (' or "auto"' if key == "batch" else ""),
+                               field=key) from None
+        low, high = LIMITS[key]
+        if not low <= number <= high:
+            raise InvalidInput(f"{key} must be between {low} and {high}; got {number}", field=key)
+        params[key] = number
+    if params["imgsz"] % 32:
+        raise InvalidInput(f"imgsz must be a multiple of 32 (the model's largest stride); got {params['imgsz']}",
+                           field="imgsz")
+    return params
+
+
+def batch_arg(params: dict) -> int:
+    return -1 if params["batch"] == "auto" else int(params["batch"])
+
+
+# ---------------------------------------------------------------- workers
+def direct_queue(worker_name: str) -> str:
+    """The worker's own queue. Only [A-Za-z0-9._-]: kombu's filesystem transport refuses other exchange names."""
+    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "-" for ch in worker_name)
+    return f"gpu.{safe}"
+
+
+def live_workers_qs():
+    return WorkerStatus.objects.filter(last_seen__gte=timezone.now() - timedelta(seconds=worker_stale_after_s()))
+
+
+def worker_register(*, name: str, queue: str, info: dict, pid: int) -> WorkerStatus:
+    now = timezone.now()
+    worker, _ = WorkerStatus.objects.update_or_create(name=name, defaults={
+        "queue": queue, "device": info.get("device", "cpu"), "device_name": info.get("device_name", ""),
+        "memory_bytes": info.get("memory_bytes"), "cpu_count": info.get("cpu_count") or 0, "pid": pid,
+        "started_at": now, "last_seen": now, "current_session": None})
+    # This worker just started, so whatever it was running before is gone.
+    for session in TrainingSession.objects.filter(worker=name, status=TrainingSession.RUNNING):
+        _mark_dead(session, f"the worker {name} restarted while training (last heartbeat "
+                            f"{_when(session.heartbeat_at)})")
+    return worker
+
+
+def worker_heartbeat(*, name: str) -> None:
+    WorkerStatus.objects.filter(name=name).update(last_seen=timezone.now())
+
+
+def worker_unregister(*, name: str) -> None:
+    WorkerStatus.objects.filter(name=name).delete()
+
+
+# ---------------------------------------------------------------- sweep
+def _when(ts) -> str:
+    if ts is None:
+        return "never"
+    age = (timezone.now() - ts).total_seconds()
+    return f"{ts:%Y-%m-%d %H:%M:%S} UTC, {age:.0f} s ago"
+
+
+def _mark_dead(session: TrainingSession, reason: str) -> None:
+    now = timezone.now()
+    if session.cancel_requested:
+        session.status, session.error = TrainingSession.CANCELLED, ""
+    else:
+        session.status = TrainingSession.FAILED
+        session.error = reason + ". Resume it to continue from its last finished epoch."
+    session.phase, session.finished_at, session.eta_seconds = "", now, None
+    session.save(update_fields=["status", "error", "phase", "finished_at", "eta_seconds", "updated_at"])
+    files.append_log(session.pk, f"[posedeck] {session.status}: {reason}")
+
+
+def sweep_stale_sessions() -> int:
+    """Running sessions whose heartbeat stopped become failed (or cancelled, if a cancel was asked for)."""
+    limit = timezone.now() - timedelta(seconds=stale_after_s())
+    stale_q = Q(status=TrainingSession.RUNNING) & (Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True))
+    if not TrainingSession.objects.filter(stale_q).exists():
+        return 0
+    count = 0
+    with transaction.atomic():
+        for session in TrainingSession.objects.select_for_update().filter(stale_q):
+            _mark_dead(session, f"the worker {session.worker or '(unknown)'} stopped responding (last heartbeat "
+                                f"{_when(session.heartbeat_at)})")
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- start
+def _check_weights_file(fileobj: IO[bytes], name: str) -> None:
+    if not name.lower().endswith(".pt"):
+        raise InvalidWeights(f"{name}: initial weights must be a PyTorch .pt file", field="initial_weights_file")
+    size = getattr(fileobj, "size", None)
+    if size is not None and size > max_weights_bytes():
+        raise InvalidWeights(f"{name}: {size} bytes is over the {max_weights_bytes()} byte limit",
+                             field="initial_weights_file")
+    try:
+        fileobj.seek(0)
+        with zipfile.ZipFile(fileobj) as zf:
+            if not any(n.endswith("data.pkl") for n in zf.namelist()):
+                raise zipfile.BadZipFile("no data.pkl inside")
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidWeights(f"{name}: not a PyTorch checkpoint (torch.save zip): {exc}",
+                             field="initial_weights_file") from None
+    finally:
+        fileobj.seek(0)
+
+
+def _copy_in(fileobj: IO[bytes], dest) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "wb") as out:
+        if hasattr(fileobj, "chunks"):
+            for chunk in fileobj.chunks():
+                out.write(chunk)
+        else:
+            shutil.copyfileobj(fileobj, out)
+
+
+def _classes_for(dataset: Dataset, class_ids: list[int] | None):
+    classes = list(dataset.classes.all().order_by("id"))
+    if class_ids:
+        unknown = sorted(set(class_ids) - {c.pk for c in classes})
+        if unknown:
+            raise InvalidInput(f"class id(s) {unknown} are not classes of dataset {dataset.name!r}", field="class_ids")
+        classes = [c for c in classes if c.pk in set(class_ids)]
+    if not classes:
+        raise InvalidInput(f"dataset {dataset.name!r} has no skeleton class to train", field="class_ids")
+    counts = {c.name: len(c.keypoints) for c in classes}
+    if len(set(counts.values())) != 1:
+        shown = ", ".join(f"{n}: {k}" for n, k in counts.items())
+        raise KeypointCountMismatch(f"the chosen classes must share one keypoint count; they have {shown}",
+                                    field="class_ids")
+    if not next(iter(counts.values())):
+        raise InvalidInput(f"class {classes[0].name!r} has no keypoints", field="class_ids")
+    return classes
+
+
+def check_dataset_labelled(dataset: Dataset) -> tuple[int, list[str]]:
+    """Raise unless every image is labelled; returns (labelled count, warnings)."""
+    counts = dataset.images.aggregate(total=Count("id"), labelled=Count("id", filter=Q(labelled=True)))
+    total, labelled = counts["total"], counts["labelled"]
+    if total == 0:
+        raise DatasetEmpty(f"dataset {dataset.name!r} has no images", field="dataset")
+    if labelled < total:
+        missing = total - labelled
+        raise DatasetNotLabelled(
+            f"{missing} of {total} image{'s' if total != 1 else ''} in dataset {dataset.name!r} "
+            f"{'are' if missing != 1 else 'is'} not labelled yet; label {'them' if missing != 1 else 'it'} "
+            "(or delete them) before training", field="dataset", unlabelled=missing, total=total)
+    warnings = []
+    if labelled < SMALL_DATASET:
+        warnings.append(f"only {labelled} labelled image{'s' if labelled != 1 else ''}: below {SMALL_DATASET} a pose "
+                        "model rarely generalises; expect weak metrics")
+    return labelled, warnings
+
+
+def training_session_start(*, user, dataset: Dataset, params: dict | None = None, algorithm: str = algorithms.DEFAULT,
+                           class_ids: list[int] | None = None, name: str = "", task: str = "pose",
+                           initial_weights: str = TrainingSession.WEIGHTS_NONE,
+                           initial_session: TrainingSession | None = None, weights_file: IO[bytes] | None = None,
+                           weights_name: str = "", worker: str = "", enqueue: bool = True) -> TrainingSession:
+    """Check, create the session, take the dataset snapshot and queue it on the gpu queue."""
+    if dataset.owner_id != user.pk:
+        raise InvalidInput("no such dataset", field="dataset")
+    if task != "pose":
+        raise InvalidInput(f"task {task!r} is not supported; only 'pose'", field="task")
+    if algorithms.get(algorithm) is None:
+        names = ", ".join(a.name for a in algorithms.available()[:8])
+        raise UnknownAlgorithm(f"unknown algorithm {algorithm!r}; the installed Ultralytics offers e.g. {names}",
+                               field="algorithm")
+    clean = clean_params(params)
+    classes = _classes_for(dataset, class_ids)
+    _, warnings = check_dataset_labelled(dataset)
+
+    source_path = None
+    if initial_weights in (TrainingSession.WEIGHTS_SESSION_BEST, TrainingSession.WEIGHTS_SESSION_LAST):
+        if initial_session is None or initial_session.owner_id != user.pk:
+            raise InvalidInput("choose one of your sessions to take the weights from", field="initial_session")
+        kind = "best" if initial_weights == TrainingSession.WEIGHTS_SESSION_BEST else "last"
+        source_path = files.weights(initial_session.pk, kind)
+        if not source_path.is_file():
+            raise WeightsMissing(f"session {initial_session.pk} has no {kind} weights yet", field="initial_session")
+        weights_name = f"session {initial_session.pk} {kind}.pt"
+    elif initial_weights == TrainingSession.WEIGHTS_UPLOAD:
+        if weights_file is None:
+            raise InvalidWeights("upload a .pt file in initial_weights_file", field="initial_weights_file")
+        weights_name = weights_name or getattr(weights_file, "name", "") or "weights.pt"
+        _check_weights_file(weights_file, weights_name)
+        initial_session = None
+    elif initial_weights == TrainingSession.WEIGHTS_NONE:
+        initial_session, weights_name = None, ""
+    else:
+        raise InvalidInput(f"initial_weights must be one of {[c for c, _ in TrainingSession.WEIGHT_SOURCES]}",
+                           field="initial_weights")
+
+    queue = None
+    if worker:
+        live = live_workers_qs().filter(name=worker).first()
+        if live is None:
+            raise WorkerUnavailable(f"worker {worker!r} is not a live gpu-queue worker", field="worker")
+        queue = live.queue
+
+    with transaction.atomic():
+        session = TrainingSession.objects.create(
+            owner=user, dataset=dataset, dataset_name=dataset.name, name=name or "", class_ids=[c.pk for c in classes],
+            task=task, algorithm=algorithm, params=clean, initial_weights=initial_weights,
+            initial_session=initial_session, initial_weights_name=weights_name[:255], requested_worker=worker or "",
+            status=TrainingSession.QUEUED, phase="queued")
+        try:
+            from .snapshot import snapshot_create
+
+            snap = snapshot_create(session_id=session.pk, dataset=dataset, classes=classes)
+            if source_path is not None:
+                files.initial_weights(session.pk).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source_path, files.initial_weights(session.pk))
+            elif weights_file is not None and initial_weights == TrainingSession.WEIGHTS_UPLOAD:
+                _copy_in(weights_file, files.initial_weights(session.pk))
+        except BaseException:
+            files.remove_session(session.pk)
+            raise
+        if clean["nbs"] is None and clean["batch"] != "auto" and snap.train_images < 4 * 64:
+            # Ultralytics accumulates gradients up to nbs=64 images: a tiny set would take almost no optimizer steps.
+            clean["nbs"] = int(clean["batch"])
+            warnings.append(f"small dataset ({snap.train_images} train images): gradient accumulation is off "
+                            f"(nbs={clean['nbs']}) so every batch updates the model")
+        if not session.name:
+            session.name = f"{algorithm} on {dataset.name}"
+        session.params = clean
+        session.snapshot_path = files.relative(files.snapshot_dir(session.pk))
+        session.run_dir = files.relative(files.run_dir(session.pk))
+        session.skeleton = snap.skeleton
+        session.train_images, session.val_images = snap.train_images, snap.val_images
+        session.warnings = warnings + snap.warnings
+        session.save()
+        files.append_log(session.pk, f"[posedeck] session {session.pk} queued: {algorithm}, {snap.train_images} train / "
+                                     f"{snap.val_images} val images, params {clean}")
+        for w in session.warnings:
+            files.append_log(session.pk, f"[posedeck] warning: {w}")
+        if enqueue:
+            _enqueue_on_commit(session, queue)
+    return session
+
+
+def _enqueue_on_commit(session: TrainingSession, queue: str | None) -> None:
+    pk, attempt = session.pk, session.attempt
+
+    def send():
+        from .tasks import run_session
+
+        try:
+            run_session.apply_async(args=[pk, attempt], **({"queue": queue} if queue else {}))
+        except Exception as exc:  # broker down: say so on the session instead of leaving it queued forever
+            TrainingSession.objects.filter(pk=pk, status=TrainingSession.QUEUED).update(
+                status=TrainingSession.FAILED, error=f"could not queue the training task: {exc}", phase="",
+                finished_at=timezone.now())
+
+    transaction.on_commit(send)
+
+
+# ---------------------------------------------------------------- cancel / resume / delete
+def training_session_cancel(*, session: TrainingSession) -> TrainingSession:
+    with transaction.atomic():
+        s = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if s.status == TrainingSession.QUEUED:
+            s.status, s.phase, s.finished_at, s.cancel_requested = TrainingSession.CANCELLED, "", timezone.now(), True
+            files.append_log(s.pk, "[posedeck] cancelled before it started")
+        elif s.status == TrainingSession.RUNNING:
+            s.cancel_requested, s.phase = True, "cancelling"
+            files.append_log(s.pk, "[posedeck] cancel requested; stopping after the current batch")
+        else:
+            raise SessionNotActive(f"session {s.pk} is {s.status}; only a queued or running session can be cancelled")
+        s.save()
+    return s
+
+
+def training_session_resume(*, session: TrainingSession, worker: str = "", enqueue: bool = True) -> TrainingSession:
+    queue = None
+    if worker:
+        live = live_workers_qs().filter(name=worker).first()
+        if live is None:
+            raise WorkerUnavailable(f"worker {worker!r} is not a live gpu-queue worker", field="worker")
+        queue = live.queue
+    with transaction.atomic():
+        s = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if s.status not in (TrainingSession.CANCELLED, TrainingSession.FAILED):
+            raise SessionNotResumable(f"session {s.pk} is {s.status}; only a cancelled or failed session can be resumed")
+        if not files.data_yaml(s.pk).is_file():
+            raise SessionNotResumable(f"session {s.pk} has lost its dataset snapshot; start a new session")
+        last = files.weights(s.pk, "last")
+        s.resume_pending = last.is_file()
+        if not worker and s.requested_worker and not live_workers_qs().filter(name=s.requested_worker).exists():
+            s.requested_worker = ""  # the machine it asked for is gone: any gpu worker may take it
+        elif worker:
+            s.requested_worker = worker
+        if queue is None and s.requested_worker:
+            queue = live_workers_qs().get(name=s.requested_worker).queue
+        s.status, s.phase, s.error, s.cancel_requested = TrainingSession.QUEUED, "queued to resume", "", False
+        s.attempt += 1
+        s.heartbeat_at, s.finished_at, s.eta_seconds = None, None, None
+        s.save()
+        files.append_log(s.pk, "[posedeck] resume requested: " + (
+            "continuing from last.pt" if s.resume_pending else "no epoch had finished, starting again"))
+        if enqueue:
+            _enqueue_on_commit(s, queue)
+    return s
+
+
+def training_session_update(*, session: TrainingSession, name: str) -> TrainingSession:
+    session.name = name
+    session.save(update_fields=["name", "updated_at"])
+    return session
+
+
+def training_session_delete(*, session: TrainingSession) -> None:
+    with transaction.atomic():
+        s = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if s.status in TrainingSession.ACTIVE:
+            raise SessionBusy(f"session {s.pk} is {s.status}; cancel it before deleting it")
+        pk = s.pk
+        s.delete()
+        transaction.on_commit(lambda: files.remove_session(pk))
+
+
+def training_session_evaluate(*, session: TrainingSession) -> TrainingSession:
+    """Queue the evaluation again (it runs by itself when training completes)."""
+    with transaction.atomic():
+        s = TrainingSession.objects.select_for_update().get(pk=session.pk)
+        if s.status in TrainingSession.ACTIVE:
+            raise SessionBusy(f"session {s.pk} is {s.status}; it is evaluated when training completes")
+        if s.evaluation_status in ("queued", "running"):
+            raise SessionBusy(f"the evaluation of session {s.pk} is already {s.evaluation_status}")
+        if not (files.weights(s.pk, "best").is_file() or files.weights(s.pk, "last").is_file()):
+            raise WeightsMissing(f"session {s.pk} has no weights to evaluate")
+        s.evaluation_status, s.evaluation_error = "queued", ""
+        s.save(update_fields=["evaluation_status", "evaluation_error", "updated_at"])
+        pk = s.pk
+
+        def send():
+            from .tasks import evaluate_session
+
+            try:
+                evaluate_session.apply_async(args=[pk])
+            except Exception as exc:
+                TrainingSession.objects.filter(pk=pk).update(evaluation_status="failed",
+                                                             evaluation_error=f"could not queue: {exc}")
+
+        transaction.on_commit(send)
+    return s
+
+
+def epoch_rows_clear(*, session: TrainingSession, after: int) -> None:
+    EpochMetric.objects.filter(session=session, epoch__gt=after).delete()
