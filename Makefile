@@ -11,12 +11,12 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements/base.txt requirements/test.txt
+$(STAMP): requirements/base.txt requirements/test.txt requirements/lock.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.14.1 torchvision==0.29.1
-	$(PIP) install -q -r requirements/test.txt
+	$(PIP) install -q -r requirements/test.txt -c requirements/lock.txt
 	# Ultralytics pulls opencv-python (GUI libraries); the headless build is all we need.
 	$(PIP) uninstall -q -y opencv-python || true
 	$(PIP) install -q --no-deps --force-reinstall opencv-python-headless==5.0.0.93

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import sys
 import warnings
 from dataclasses import dataclass
 
@@ -30,14 +29,6 @@ class CheckedImage:
     thumbnail_jpeg: bytes
 
 
-def _pil_open(data: bytes) -> PILImage.Image:
-    """Pillow's own opener. Ultralytics replaces Image.open with one that, on a file Pillow cannot
-    identify, tries to install and load a HEIF plugin; a rejected upload must never trigger that."""
-    patches = sys.modules.get("ultralytics.utils.patches")
-    opener = getattr(patches, "_image_open", PILImage.open)
-    return opener(io.BytesIO(data))
-
-
 def check_image(data: bytes, max_bytes: int) -> CheckedImage:
     """Decode enough of the file to be sure it is a whole, sane image, and make its thumbnail."""
     if len(data) > max_bytes:
@@ -48,12 +39,12 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
         with warnings.catch_warnings():
             # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treat the warning as the error it is.
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
-            with _pil_open(data) as probe:
+            with PILImage.open(io.BytesIO(data)) as probe:
                 fmt = probe.format
                 probe.verify()
             if fmt not in ALLOWED_FORMATS:
                 raise BadImage("unsupported_format", f"format {fmt} is not accepted; use JPEG, PNG, WebP, BMP or TIFF")
-            with _pil_open(data) as im:
+            with PILImage.open(io.BytesIO(data)) as im:
                 header_size = im.size
                 # draft() lets JPEG decode at 1/2..1/8 scale: the whole stream is still read, so a
                 # truncated file fails here, at a fraction of a full decode's cost.
