@@ -215,6 +215,16 @@ def check_dataset_labelled(dataset: Dataset) -> tuple[int, list[str]]:
     return labelled, warnings
 
 
+def _worker_queue(worker: str | None) -> str | None:
+    """The private queue of the named live gpu worker; None lets any gpu worker take the session."""
+    if not worker:
+        return None
+    live = live_workers_qs().filter(name=worker).first()
+    if live is None:
+        raise WorkerUnavailable(f"worker {worker!r} is not a live gpu-queue worker", field="worker")
+    return live.queue
+
+
 def training_session_start(*, user, dataset: Dataset, params: dict | None = None, algorithm: str = algorithms.DEFAULT,
                            class_ids: list[int] | None = None, name: str = "", task: str = "pose",
                            initial_weights: str = TrainingSession.WEIGHTS_NONE,
@@ -254,12 +264,7 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
         raise InvalidInput(f"initial_weights must be one of {[c for c, _ in TrainingSession.WEIGHT_SOURCES]}",
                            field="initial_weights")
 
-    queue = None
-    if worker:
-        live = live_workers_qs().filter(name=worker).first()
-        if live is None:
-            raise WorkerUnavailable(f"worker {worker!r} is not a live gpu-queue worker", field="worker")
-        queue = live.queue
+    queue = _worker_queue(worker)
 
     with transaction.atomic():
         session = TrainingSession.objects.create(
@@ -335,12 +340,7 @@ def training_session_cancel(*, session: TrainingSession) -> TrainingSession:
 
 
 def training_session_resume(*, session: TrainingSession, worker: str = "", enqueue: bool = True) -> TrainingSession:
-    queue = None
-    if worker:
-        live = live_workers_qs().filter(name=worker).first()
-        if live is None:
-            raise WorkerUnavailable(f"worker {worker!r} is not a live gpu-queue worker", field="worker")
-        queue = live.queue
+    queue = _worker_queue(worker)
     with transaction.atomic():
         s = TrainingSession.objects.select_for_update().get(pk=session.pk)
         if s.status not in (TrainingSession.CANCELLED, TrainingSession.FAILED):
