@@ -39,7 +39,7 @@ run: migrate
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 browser:
-	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	@command -v chromium >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q chromium; }
 
 test: install browser
 	$(MAKE) test-js

@@ -102,7 +102,9 @@ class PoseModel:
 
     def __init__(self, network: Sapiens2ForPoseEstimation, *, path: Path, device: torch.device, dtype: torch.dtype,
                  input_size: tuple[int, int], flip_indices: tuple[int, ...]):
-        self.network = network
+        # NHWC lets oneDNN/cuDNN run the head's convolutions without reordering per call; measured on the CPU it
+        # nearly halved a batch of 8 crops, which NCHW made superlinear in the batch size.
+        self.network = network.to(memory_format=torch.channels_last)
         self.path = Path(path)
         self.device = device
         self.dtype = dtype
@@ -133,7 +135,7 @@ class PoseModel:
         out = []
         for chunk in pixels.split(per_pass):
             batch = torch.cat([chunk, chunk.flip(-1)]) if flip_test else chunk
-            maps = self.network(pixel_values=batch.to(self.dtype)).heatmaps.float()
+            maps = self.network(pixel_values=batch.to(self.dtype)).heatmaps.float().contiguous()
             if flip_test:
                 n = chunk.shape[0]
                 maps = (maps[:n] + flip_back(maps[n:], self.flip_indices)) / 2
