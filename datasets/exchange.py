@@ -19,7 +19,7 @@ from .formats.records import ClassSpec, FormatError, ImageRecord, InstanceRecord
 from .formats.yolo import write_yolo
 from .imaging import BadImage
 from .instances import validate_instances
-from .models import Annotation, Dataset, Image, SkeletonClass
+from .models import Annotation, Dataset, SkeletonClass
 from .services import class_create, image_add, sync_label_state
 
 

@@ -139,11 +139,12 @@ def celery_worker(transactional_db, settings, tmp_path):
     wait_for.log = log
     wait_for.app = app
     yield wait_for
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:  # a test may have killed it on purpose
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 # ---------------------------------------------------------------- browser

@@ -3,7 +3,6 @@ import contextlib
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest

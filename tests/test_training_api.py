@@ -4,7 +4,6 @@ fixture never does, so nothing here trains; test_training_e2e.py trains through 
 """
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,8 +12,7 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from training_fixtures import coco_dataset, jpeg_bytes, not_a_checkpoint_pt, start, upload  # noqa: E402,F401
+from tests.training_fixtures import coco_dataset, jpeg_bytes, not_a_checkpoint_pt, start, upload  # noqa: F401
 
 COCO_SIGMAS = [0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072, 0.072,
                0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089, 0.089]

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from training_fixtures import import_subset  # noqa: E402
+from tests.training_fixtures import import_subset
 
 
 @pytest.fixture

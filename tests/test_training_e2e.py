@@ -8,15 +8,12 @@ from __future__ import annotations
 import io
 import os
 import re
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from training_fixtures import coco_dataset, not_a_checkpoint_pt, start  # noqa: E402,F401
+from tests.training_fixtures import coco_dataset, not_a_checkpoint_pt, start  # noqa: F401
 
 pytestmark = pytest.mark.worker
 WAIT = int(os.environ.get("TRAINING_TEST_WAIT", "420"))  # generous for a loaded 2-core box; not a timing assertion
@@ -146,3 +143,27 @@ def test_bad_initial_weights_fail_with_the_reason(celery_worker, api, coco_datas
     assert api.post(f"/api/v1/training-sessions/{pk}/resume/", {}, format="json").status_code == 200
     celery_worker(lambda: _get(api, pk)["status"] == "failed", timeout=WAIT)
     assert _get(api, pk)["attempt"] == 2
+
+
+def test_session_of_a_killed_worker_ends_failed_with_the_reason(celery_worker, api, coco_dataset, settings):
+    import signal
+    import time
+
+    _live_worker(api, celery_worker)
+    r = start(api, coco_dataset["id"], name="worker dies", epochs=50, imgsz=64)
+    assert r.status_code == 201, r.content
+    pk = r.json()["id"]
+    celery_worker(lambda: _get(api, pk)["status"] == "running" and _get(api, pk)["epoch"] >= 1, timeout=WAIT)
+    os.killpg(celery_worker.proc.pid, signal.SIGKILL)  # no clean shutdown: the process is simply gone
+    celery_worker.proc.wait(30)
+
+    settings.TRAINING_STALE_AFTER_S = 3  # instead of minutes, so the test need not wait that long
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        listed = {s["id"]: s for s in api.get("/api/v1/training-sessions/").json()["results"]}
+        if listed[pk]["status"] != "running":
+            break
+        time.sleep(1)
+    s = _get(api, pk)
+    assert s["status"] == "failed"
+    assert "stopped responding" in s["error"]

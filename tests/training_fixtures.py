@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+from tests.conftest import SHARED_DATA, jpeg_bytes, upload  # noqa: F401  (re-exported for the training tests)
+
 COCO_MINI = SHARED_DATA / "coco_mini_train2017"
 COCO_JSON = COCO_MINI / "annotations" / "person_keypoints_train2017.json"
 COCO_IMAGES = COCO_MINI / "train2017"
@@ -42,23 +42,6 @@ def coco_dataset(api, dataset, tmp_path):
     """The `dataset` fixture (owned by alice) holding 16 labelled COCO person images."""
     import_subset(dataset["id"], tmp_path, 16)
     return dataset
-
-
-def jpeg_bytes(width=64, height=48, seed: int = 0) -> bytes:
-    from PIL import Image as PILImage
-
-    im = PILImage.new("RGB", (width, height), (200, 30, 30))
-    im.putpixel((seed % width, (seed // width) % height), (seed % 256, 7, 9))  # distinct content per seed
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=85)
-    return buf.getvalue()
-
-
-def upload(client, dataset_id, files: list[tuple[str, bytes]]):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return client.post(f"/api/v1/datasets/{dataset_id}/images/",
-                       {"files": [SimpleUploadedFile(name, data) for name, data in files]}, format="multipart")
 
 
 def not_a_checkpoint_pt() -> bytes:
