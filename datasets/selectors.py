@@ -6,6 +6,9 @@ from django.shortcuts import get_object_or_404
 
 from .models import Dataset, Image, SkeletonClass
 
+# Below this many labelled images a pose model rarely generalises: the UI and training warn.
+RECOMMENDED_LABELLED = 250
+
 
 def datasets_for(user) -> QuerySet[Dataset]:
     return Dataset.objects.filter(owner=user).annotate(
@@ -40,7 +43,8 @@ def dataset_progress(dataset: Dataset) -> dict:
     next_id = dataset.images.filter(labelled=False).order_by("id").values_list("id", flat=True).first()
     total, labelled = counts["total"], counts["labelled"]
     return {"total": total, "labelled": labelled, "unlabelled": total - labelled,
-            "text": f"{labelled} of {total} labelled", "next_unlabelled": next_id}
+            "text": f"{labelled} of {total} labelled", "next_unlabelled": next_id,
+            "recommended_labelled": RECOMMENDED_LABELLED}
 
 
 def image_neighbours(image: Image) -> dict:

@@ -101,6 +101,7 @@ class ProgressSerializer(serializers.Serializer):
     unlabelled = serializers.IntegerField()
     text = serializers.CharField()
     next_unlabelled = serializers.IntegerField(allow_null=True)
+    recommended_labelled = serializers.IntegerField(help_text="Below this many labelled images, expect poor results.")
 
 
 class ImportResultSerializer(serializers.Serializer):

@@ -7,9 +7,6 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from datasets import selectors
 
-# Below this many labelled images the dataset page warns that training results will be poor.
-MIN_LABELLED_FOR_TRAINING = 250
-
 
 @login_required
 @ensure_csrf_cookie
@@ -24,7 +21,6 @@ def dataset_detail(request, pk):
     max_bytes = settings.MAX_IMAGE_BYTES
     return render(request, "frontend/dataset_detail.html", {
         "dataset": dataset, "max_image_bytes": max_bytes, "max_image_mb": max_bytes // (1024 * 1024),
-        "min_labelled": MIN_LABELLED_FOR_TRAINING,
     })
 
 

@@ -133,7 +133,8 @@ def test_progress_and_labelled_filter(api, dataset, cls):
     ids = [c["id"] for c in upload(api, dataset["id"], [(f"{i}.jpg", jpeg_bytes(seed=i)) for i in range(3)]).json()["created"]]
     put(api, ids[1], 0, [inst(cls["id"], bbox=(1, 1, 30, 30))])
     p = api.get(f"/api/v1/datasets/{dataset['id']}/progress/").json()
-    assert p == {"total": 3, "labelled": 1, "unlabelled": 2, "text": "1 of 3 labelled", "next_unlabelled": ids[0]}
+    assert p == {"total": 3, "labelled": 1, "unlabelled": 2, "text": "1 of 3 labelled", "next_unlabelled": ids[0],
+                 "recommended_labelled": 250}
     unl = api.get(f"/api/v1/datasets/{dataset['id']}/images/?labelled=false").json()
     assert [i["id"] for i in unl["results"]] == [ids[0], ids[2]]
     assert api.get(f"/api/v1/datasets/{dataset['id']}/images/?labelled=maybe").json()["field"] == "labelled"

@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from datasets.models import Dataset
+from datasets.selectors import RECOMMENDED_LABELLED
 
 from . import files
 from .engine import algorithms
@@ -26,7 +27,6 @@ from .errors import (DatasetEmpty, DatasetNotLabelled, InvalidWeights, KeypointC
 from .models import EpochMetric, TrainingSession, WorkerStatus
 from config.errors import InvalidInput
 
-SMALL_DATASET = 250
 DEFAULT_PARAMS = {"epochs": 300, "batch": 16, "imgsz": 640, "patience": 100, "plots": True, "nbs": None, "seed": 0}
 LIMITS = {"epochs": (1, 10000), "batch": (1, 1024), "imgsz": (32, 4096), "patience": (0, 10000), "nbs": (1, 4096),
           "seed": (0, 2**31 - 1)}
@@ -209,8 +209,8 @@ def check_dataset_labelled(dataset: Dataset) -> tuple[int, list[str]]:
             f"{'are' if missing != 1 else 'is'} not labelled yet; label {'them' if missing != 1 else 'it'} "
             "(or delete them) before training", field="dataset", unlabelled=missing, total=total)
     warnings = []
-    if labelled < SMALL_DATASET:
-        warnings.append(f"only {labelled} labelled image{'s' if labelled != 1 else ''}: below {SMALL_DATASET} a pose "
+    if labelled < RECOMMENDED_LABELLED:
+        warnings.append(f"only {labelled} labelled image{'s' if labelled != 1 else ''}: below {RECOMMENDED_LABELLED} a pose "
                         "model rarely generalises; expect weak metrics")
     return labelled, warnings
 

@@ -12,10 +12,11 @@ import numpy as np
 import yaml
 from PIL import Image, ImageDraw
 
+from datasets.archives import IMAGE_SUFFIXES  # framework-free, like this module
+
 from ..metrics import KeypointAccumulator
 from . import devices, offline
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 GT_COLOR, PRED_COLOR = (34, 197, 94), (239, 68, 68)
 
 

@@ -8,7 +8,6 @@ const $ = (id) => document.getElementById(id);
 const root = $("dataset");
 const datasetId = Number(root.dataset.id);
 const maxBytes = Number(root.dataset.maxBytes) || 25 * 1024 * 1024;
-const minLabelled = Number(root.dataset.minLabelled) || 250;
 const grid = $("images");
 const filter = $("filter");
 let page = 1;
@@ -36,8 +35,8 @@ async function loadProgress() {
   $("unlabelled-count").textContent = `${p.unlabelled} image${p.unlabelled === 1 ? "" : "s"} still unlabelled: training needs every image labelled (or marked "no objects").`;
   $("next-unlabelled").href = p.next_unlabelled ? `/datasets/${datasetId}/label/${p.next_unlabelled}/` : "#";
   const warn = $("ready-warning");
-  warn.hidden = p.labelled >= minLabelled;
-  warn.textContent = `Only ${p.labelled} labelled image${p.labelled === 1 ? "" : "s"}: below ${minLabelled}, training results will be poor.`;
+  warn.hidden = p.labelled >= p.recommended_labelled;
+  warn.textContent = `Only ${p.labelled} labelled image${p.labelled === 1 ? "" : "s"}: below ${p.recommended_labelled}, training results will be poor.`;
   $("ready-ok").hidden = !(p.total && !p.unlabelled);
   root.dataset.unlabelled = p.unlabelled;
   root.dataset.labelled = p.labelled;

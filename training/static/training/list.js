@@ -43,9 +43,9 @@ async function datasetChanged() {
   if (progress.unlabelled > 0) {
     status.className = "error";
     status.textContent = `${progress.unlabelled} of ${progress.total} images are not labelled yet: training is refused until every image is labelled.`;
-  } else if (progress.labelled < 250) {
+  } else if (progress.labelled < progress.recommended_labelled) {
     status.className = "warn";
-    status.textContent = `${progress.text}. Only ${progress.labelled} labelled images: below 250 expect weak metrics.`;
+    status.textContent = `${progress.text}. Only ${progress.labelled} labelled images: below ${progress.recommended_labelled} expect weak metrics.`;
   } else {
     status.textContent = progress.text;
   }
