@@ -110,6 +110,10 @@ function positionPrompt() {
 function closePrompt() {
   promptIndex = null;
   $("name-prompt").hidden = true;
+  // Hiding does not move focus until the next style update: a shortcut typed right after Enter
+  // (say "c" for the connection tool) would still land in the hidden input and be swallowed.
+  const input = $("kp-name");
+  if (document.activeElement === input) input.blur();
 }
 
 /** Apply the typed name; false (prompt stays open) when it is taken. */
