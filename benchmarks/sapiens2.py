@@ -2,14 +2,19 @@
 
 1. batch_speedup: people per second for 8 person crops in one batched forward of Sapiens2ForPoseEstimation
    vs the same 8 crops one forward each, on a reduced-size random-weight config (D 64, 4 layers, 256x192
-   input). Also printed: the same comparison through our whole per-person path (crop, normalise, forward,
-   decode), and at the real 1024x768 input, where the CPU is compute-bound and batching gains nothing:
-   on the CPU batching only amortises per-call overhead; its real payoff is GPU occupancy.
+   input), in the dtype the engine picks on this CPU (bfloat16 where the CPU has AVX512-BF16 or AMX,
+   float32 elsewhere); the float32 figure is printed too (batch_speedup_float32). Also printed: the same
+   comparison through our whole per-person path (crop, normalise, forward, decode), and at the real
+   1024x768 input, where the CPU is compute-bound and batching gains little: on the CPU batching amortises
+   per-call overhead and small-matrix inefficiency; its real payoff is GPU occupancy.
 2. decode_speedup: argmax + DARK-UDP refinement + mapping back to image pixels for 8 people (308 maps of
    256x192 each), ours vs transformers' `Sapiens2ImageProcessor.post_process_pose_estimation` on the same
    heatmaps; decode_max_px_diff is the largest keypoint difference (image pixels) between the two on
    peaked maps (Gaussian responses of sigma 1.5-6 with background noise, some on the map border).
 Timings are the best of several repeats. The last line is one JSON object.
+
+`--real-size` also times one forward of the real 0.4b architecture (random weights, 1024x768, batch 1) in
+float32 and in bfloat16 (about 90 s more on 2 cores): the figures behind the CPU notice.
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ from transformers import Sapiens2Config, Sapiens2ForPoseEstimation, Sapiens2Imag
 
 from deploy.engines.sapiens2.crops import boxes_to_center_scale, crop_people  # noqa: E402
 from deploy.engines.sapiens2.decode import decode_heatmaps  # noqa: E402
+from deploy.engines.sapiens2.devices import cpu_has_native_bf16, default_dtype  # noqa: E402
 from deploy.engines.sapiens2.keypoints import goliath  # noqa: E402
 from deploy.engines.sapiens2.model import PoseModel  # noqa: E402
 
@@ -47,15 +53,16 @@ def best_of(repeats: int, *fns) -> list[float]:
     return best
 
 
-def reduced_model(input_size: tuple[int, int], hidden: int = 64, layers: int = 4, heads: int = 4) -> PoseModel:
+def reduced_model(input_size: tuple[int, int], dtype: torch.dtype, hidden: int = 64, layers: int = 4,
+                  heads: int = 4) -> PoseModel:
     torch.manual_seed(0)
     config = Sapiens2Config(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
                             intermediate_size=4 * hidden, num_key_value_attention_heads=heads // 2,
                             num_first_full_attention_layers=1, num_last_full_attention_layers=1,
                             image_size=list(input_size), num_labels=308,
                             head_config={"upsample_out_channels": [hidden // 2] * 2, "conv_out_channels": [16] * 3})
-    network = Sapiens2ForPoseEstimation(config).eval()
-    return PoseModel(network, path=Path("random-weights"), device=torch.device("cpu"), dtype=torch.float32,
+    network = Sapiens2ForPoseEstimation(config).eval().to(dtype)
+    return PoseModel(network, path=Path("random-weights"), device=torch.device("cpu"), dtype=dtype,
                      input_size=input_size, flip_indices=goliath().flip_indices)
 
 
@@ -69,8 +76,8 @@ def scene(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return image, boxes.astype(np.float32)
 
 
-def bench_batching(input_size: tuple[int, int], repeats: int) -> dict:
-    model = reduced_model(input_size)
+def bench_batching(input_size: tuple[int, int], dtype: torch.dtype, repeats: int) -> dict:
+    model = reduced_model(input_size, dtype)
     image, boxes = scene()
 
     def person_path(box_group: np.ndarray) -> None:
@@ -133,14 +140,47 @@ def bench_crops(repeats: int) -> dict:
     return {"crop_speedup": theirs / ours, "ours_ms_per_box": 1000 * ours / PEOPLE}
 
 
+def bench_real_size() -> dict:
+    """One forward of the real 0.4b architecture per dtype (random weights: the cost does not depend on them)."""
+    torch.manual_seed(0)
+    config = Sapiens2Config(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16,
+                            num_key_value_attention_heads=8, intermediate_size=4096, image_size=[1024, 768],
+                            num_labels=308, head_config={"upsample_out_channels": [1024, 768],
+                                                         "conv_out_channels": [512, 512, 256]})
+    network = Sapiens2ForPoseEstimation(config).eval()
+    pixels = torch.randn(1, 3, 1024, 768)
+    seconds = {}
+    with torch.inference_mode():
+        for dtype in (torch.float32, torch.bfloat16):
+            network.to(dtype)
+            network(pixel_values=pixels.to(dtype))  # first call: allocations and kernel choice
+            start = time.perf_counter()
+            network(pixel_values=pixels.to(dtype))
+            seconds[str(dtype).replace("torch.", "")] = time.perf_counter() - start
+    return seconds
+
+
+def describe_batching(label: str, figures: dict) -> str:
+    return (f"{label}: {figures['batched_people_per_s']:.1f} people/s batched vs "
+            f"{figures['one_by_one_people_per_s']:.1f} one at a time -> x{figures['forward_speedup']:.2f} "
+            f"(whole person path: x{figures['path_speedup']:.2f})")
+
+
 def main() -> None:
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {PEOPLE} people")
-    small = bench_batching((256, 192), repeats=10)
-    print(f"batched forward, reduced config (D64 L4, 256x192): {small['batched_people_per_s']:.1f} people/s vs "
-          f"{small['one_by_one_people_per_s']:.1f} one at a time -> x{small['forward_speedup']:.2f} "
-          f"(whole person path: x{small['path_speedup']:.2f})")
-    full = bench_batching((1024, 768), repeats=2)
-    print(f"batched forward, D64 L4 at the real 1024x768 input: x{full['forward_speedup']:.2f} "
+    real_size = "--real-size" in sys.argv[1:]
+    dtype = default_dtype(torch.device("cpu"))
+    dtype_name = str(dtype).replace("torch.", "")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {PEOPLE} people; the engine's CPU "
+          f"dtype here: {dtype_name} (native bf16 instructions: {cpu_has_native_bf16()})")
+    small = bench_batching((256, 192), dtype, repeats=30)
+    print(describe_batching(f"reduced config (D64 L4, 256x192), {dtype_name}", small))
+    small_fp32 = small if dtype == torch.float32 else bench_batching((256, 192), torch.float32, repeats=30)
+    if small_fp32 is not small:
+        print(describe_batching("reduced config (D64 L4, 256x192), float32", small_fp32))
+        print(f"batched {dtype_name} vs one at a time in float32: "
+              f"x{small['batched_people_per_s'] / small_fp32['one_by_one_people_per_s']:.2f}")
+    full = bench_batching((1024, 768), dtype, repeats=2)
+    print(f"batched forward, D64 L4 at the real 1024x768 input, {dtype_name}: x{full['forward_speedup']:.2f} "
           f"(whole person path: x{full['path_speedup']:.2f}); compute-bound on the CPU, batching pays off on GPUs")
     decoding = bench_decoding(repeats=3)
     print(f"decode 8 people: transformers {1000 * decoding['transformers_s_per_person']:.0f} ms/person, ours "
@@ -149,17 +189,26 @@ def main() -> None:
     crops = bench_crops(repeats=3)
     print(f"crops: OpenCV UDP warp {crops['ours_ms_per_box']:.1f} ms/box, x{crops['crop_speedup']:.1f} vs the "
           f"transformers processor")
-    print(json.dumps({
+    figures = {
         "batch_speedup": round(small["forward_speedup"], 3),
         "decode_speedup": round(decoding["decode_speedup"], 2),
         "decode_max_px_diff": round(decoding["max_px_diff"], 6),
+        "batch_dtype": dtype_name,
+        "batch_speedup_float32": round(small_fp32["forward_speedup"], 3),
         "batch_path_speedup": round(small["path_speedup"], 3),
         "batch_speedup_1024x768": round(full["forward_speedup"], 3),
         "decode_ms_per_person": round(1000 * decoding["ours_s_per_person"], 2),
         "transformers_decode_ms_per_person": round(1000 * decoding["transformers_s_per_person"], 1),
         "crop_speedup": round(crops["crop_speedup"], 2),
         "cpu_threads": torch.get_num_threads(),
-    }))
+    }
+    if real_size:
+        seconds = bench_real_size()
+        print(f"0.4b at 1024x768, one person: {seconds['float32']:.1f} s in float32, {seconds['bfloat16']:.1f} s in "
+              f"bfloat16 -> x{seconds['float32'] / seconds['bfloat16']:.2f}")
+        figures.update({"real_0.4b_float32_s": round(seconds["float32"], 1),
+                        "real_0.4b_bfloat16_s": round(seconds["bfloat16"], 1)})
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

@@ -121,10 +121,11 @@ def test_info_lists_present_sizes_detector_device_and_versions(tmp_path):
     assert "hf download facebook/sapiens2-pose-0.8b" in info["pose_checkpoints"]["0.8b"]["download_command"]
     assert info["versions"]["transformers"] and info["versions"]["torch"] and info["versions"]["timm"]
     assert info["device"] == ("cuda:0" if torch.cuda.is_available() else "cpu")
+    assert info["dtype"] in ("float32", "bfloat16", "float16") and f"{info['dtype']} by default" in text
     assert "0.4b, 1b" in text
     if not torch.cuda.is_available():
-        assert "37 s per person" in info["cpu_notice"] and "GPU worker" in info["cpu_notice"]
-        assert "37 s per person" in text
+        assert "s per person in bfloat16" in info["cpu_notice"] and "GPU worker" in info["cpu_notice"]
+        assert info["cpu_notice"] in text
 
 
 def test_info_on_an_empty_root_says_what_to_download(tmp_path):
@@ -172,6 +173,25 @@ def test_cuda_requested_without_cuda_falls_back_to_cpu_with_a_warning():
         assert device == torch.device("cpu")
         assert "CUDA was requested" in warning and "CPU" in warning
     assert resolve_device("cpu") == (torch.device("cpu"), None)
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    ("fpu avx2 avx512f avx512bw avx512_bf16 avx512_vnni", torch.bfloat16),  # Zen 4, Cooper Lake
+    ("fpu avx2 avx512f amx_tile amx_bf16 amx_int8", torch.bfloat16),  # Sapphire Rapids
+    ("fpu avx2 avx512f avx512bw avx512vl", torch.float32),  # Skylake-X: bf16 only emulated, slower
+    ("fpu avx2 fma", torch.float32),
+    (None, torch.float32),  # no /proc/cpuinfo (macOS, Windows)
+])
+def test_cpu_dtype_is_bf16_only_with_native_bf16_instructions(tmp_path, monkeypatch, flags, expected):
+    from deploy.engines.sapiens2 import devices
+
+    cpuinfo = tmp_path / "cpuinfo"
+    if flags is not None:
+        cpuinfo.write_text(f"processor\t: 0\nmodel name\t: x\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t\t: {flags}\n")
+    monkeypatch.setattr(devices, "CPU_FLAGS_FILE", cpuinfo)
+    assert devices.resolve_dtype(None, torch.device("cpu")) == expected
+    assert devices.resolve_dtype("float32", torch.device("cpu")) == torch.float32  # asked for: always honoured
+    assert devices.resolve_dtype("bf16", torch.device("cpu")) == torch.bfloat16
 
 
 def test_engine_reuses_loaded_models_in_the_process(person_root):

@@ -56,7 +56,7 @@ def test_photo_gives_overlay_and_json_with_308_keypoints_per_person(person_root,
     else:
         assert result["device"] == "cpu"
         assert any("CUDA was requested" in w for w in result["warnings"])
-        assert "37 s per person" in result["content"][0]["text"] and "GPU worker" in result["content"][0]["text"]
+        assert "s per person in float32" in result["content"][0]["text"] and "GPU worker" in result["content"][0]["text"]
 
     payload = json.loads((tmp_path / f"{photo.stem}.json").read_text())
     assert (payload["width"], payload["height"]) == (width, height)
@@ -158,10 +158,12 @@ def test_all_crops_of_an_image_go_through_one_forward_pass_with_the_same_results
         np.testing.assert_allclose(batched.keypoint_scores, single.keypoint_scores, atol=1e-4)
 
 
-def test_flip_test_averages_with_the_transformers_mirrored_pass_in_one_batch(person_root):
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_flip_test_averages_with_the_transformers_mirrored_pass_in_one_batch(person_root, dtype):
     from deploy.engines.sapiens2.keypoints import goliath
 
-    engine = Sapiens2Engine(person_root, "0.4b", "cpu", flip_test=True)
+    engine = Sapiens2Engine(person_root, "0.4b", "cpu", flip_test=True, dtype=dtype)
+    assert engine.pose_model.network.dtype == getattr(torch, dtype)
     image = np.array(Image.open(shared_image()).convert("RGB"))
     crops, _, _ = crop_people(image, np.array([[20, 30, 180, 380], [200, 60, 330, 370]], np.float32), (1024, 768))
     pixels = engine.pose_model.prepare(crops)
@@ -176,7 +178,10 @@ def test_flip_test_averages_with_the_transformers_mirrored_pass_in_one_batch(per
     with torch.inference_mode():
         plain = network(pixel_values=pixels).heatmaps
         mirrored = network(pixel_values=pixels.flip(-1), flip_pairs=torch.tensor(goliath().flip_pairs)).heatmaps
-    torch.testing.assert_close(ours, (plain + mirrored) / 2, atol=1e-4, rtol=1e-4)
+    assert ours.dtype == torch.float32  # decoded in float32 whatever the network runs in
+    # bf16 kernels may round differently for a batch of 4 than for two batches of 2: one bf16 step apart.
+    tolerance = 1e-4 if dtype == "float32" else 2e-2
+    torch.testing.assert_close(ours, (plain.float() + mirrored.float()) / 2, atol=tolerance, rtol=tolerance)
 
 
 def test_engine_predict_answers_the_detect_contract(engine):

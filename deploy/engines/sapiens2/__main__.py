@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("--nms-thres", type=float, default=0.3, help="IoU above which overlapping boxes are merged")
     pose.add_argument("--flip-test", action="store_true", help="average with the mirrored crop (2x the compute)")
     pose.add_argument("--dtype", choices=["float32", "bfloat16", "float16"],
-                      help="default: bfloat16 on CUDA, float32 on the CPU")
+                      help="default: bfloat16 on CUDA and on CPUs with AVX512-BF16 or AMX, float32 elsewhere")
     pose.add_argument("--max-batch", type=int, default=32, help="most crops per forward pass")
     pose.add_argument("--json", action="store_true", help="print the result details as JSON")
     pose.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -16,7 +16,7 @@ import torch
 from tqdm import tqdm
 
 from . import checkpoints
-from .devices import CPU_NOTICE, resolve_device
+from .devices import CPU_NOTICE, default_dtype, resolve_device
 from .draw import draw_poses
 from .engine import Sapiens2Engine
 from .errors import Sapiens2Error
@@ -71,6 +71,7 @@ def sapiens_info(checkpoint_root: str | os.PathLike | None = None) -> dict:
         "detector_dir": str(checkpoints.detector_dir(root)),
         "detector_download_command": checkpoints.detector_download_command(root),
         "device": str(device),
+        "dtype": str(default_dtype(device)).replace("torch.", ""),
         "cuda": torch.cuda.is_available(),
         "cuda_devices": [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())],
         "api": API,
@@ -81,7 +82,8 @@ def sapiens_info(checkpoint_root: str | os.PathLike | None = None) -> dict:
         f"Sapiens2 checkpoints under {root}" + ("" if info["checkpoint_root_exists"] else " (folder does not exist)"),
         f"pose sizes present: {', '.join(available) if available else 'none'}",
         f"person detector ({checkpoints.DETECTOR_NAME}): {'present' if detector_present else 'missing'}",
-        f"device: {device}" + (f" ({', '.join(info['cuda_devices'])})" if info["cuda_devices"] else ""),
+        f"device: {device}" + (f" ({', '.join(info['cuda_devices'])})" if info["cuda_devices"] else "")
+        + f", {info['dtype']} by default",
     ]
     if not available:
         lines.append(f"get the 0.4b model with: {pose['0.4b']['download_command']}")

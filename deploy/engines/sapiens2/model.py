@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from transformers import Sapiens2Config, Sapiens2ForPoseEstimation, Sapiens2ImageProcessor
 
+from ..allocator import keep_freed_memory
 from .checkpoints import read_tensor_shapes
 from .decode import flip_back
 from .errors import CheckpointInvalid
@@ -114,6 +115,8 @@ class PoseModel:
             )
         self.flip_indices = torch.as_tensor(flip_indices, dtype=torch.long, device=device)
         self._mean, self._std = pixel_mean_std(device)
+        if device.type == "cpu":
+            keep_freed_memory()  # batched CPU forwards otherwise page-fault their activations in on every call
 
     @property
     def heatmap_size(self) -> tuple[int, int]:
