@@ -7,10 +7,10 @@ import torch
 
 from .errors import InvalidOption
 
-# Measured on a 2-core AMD EPYC (Zen 4, avx512_bf16), 0.4b at 1024x768, batch 1: 12 s in bfloat16 and
-# 23 s in float32 on a quiet machine, 26-28 s and 37 s while other jobs shared it.
+# Measured on a 2-core AMD EPYC (Zen 4, avx512_bf16), 0.4b at 1024x768, batch 1: 10.6-12 s in bfloat16 and
+# 23-25 s in float32 on a quiet machine, 26-28 s and 37 s while other jobs shared it.
 CPU_NOTICE = (
-    "Sapiens2 runs on the CPU here: on 2 cores the 0.4b model takes 12-28 s per person in bfloat16 (the "
+    "Sapiens2 runs on the CPU here: on 2 cores the 0.4b model takes 11-28 s per person in bfloat16 (the "
     "default on CPUs with AVX512-BF16 or AMX) and 23-37 s per person in float32; twice that with the flip "
     "test, longer for the larger sizes. Run pose jobs on a GPU worker (a CUDA machine serving the `inference` "
     "queue) for anything beyond a single test image."
@@ -65,9 +65,9 @@ def cpu_has_native_bf16() -> bool:
 def default_dtype(device: torch.device) -> torch.dtype:
     """bf16 on GPUs that support it and on CPUs with native bf16 instructions, float32 elsewhere.
 
-    Heatmaps are decoded in float32 either way. On a CPU with AVX512-BF16 the 0.4b forward takes 12 s instead
-    of 23 s and batching gains more (see docs/sapiens2.md); without those instructions bf16 is emulated and
-    slower than float32.
+    Heatmaps are decoded in float32 either way. On a Zen 4 CPU (AVX512-BF16) one 0.4b forward takes 10.6-12 s
+    instead of 23-25 s and batching gains more (see docs/sapiens2.md); without those instructions bf16 is
+    emulated and slower than float32.
     """
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
