@@ -3,8 +3,9 @@
 glibc returns a freed block above its mmap threshold to the kernel at once, and trims the top of the heap
 above M_TRIM_THRESHOLD. A CPU forward pass allocates and frees tens of MB of activations per call, so every
 call then page-faults that memory back in, 4 KB at a time. Measured on the reduced Sapiens2 config (batch of
-8, bfloat16): about 16,000 minor faults per forward, and forward times that wandered between 15 and 28 ms
-from one process to the next; with the settings below, under 200 faults and 15-16 ms every time. This is
+8, bfloat16): 12,000-17,000 minor faults per forward in most processes (glibc's thresholds adapt to the
+order of past allocations, so not in all), and forward times that wandered between 15 and 28 ms from one
+process to the next; with the settings below, under 200 faults and 15-16 ms every time. This is
 what PyTorch's caching allocator does on GPUs and what jemalloc/tcmalloc are preloaded for on CPU servers;
 the price is that the process keeps up to `TRIM_THRESHOLD` of freed memory for its next call.
 """
