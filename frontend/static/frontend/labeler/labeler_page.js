@@ -3,13 +3,15 @@
 
 import { ApiError } from "../api.js";
 import {
-  Autosaver, SAVE_STATES, clearJournal, loadAnnotation, loadClasses, loadImage, loadProgress, putAnnotation,
+  Autosaver, clearJournal, loadAnnotation, loadClasses, loadImage, loadProgress, putAnnotation,
   readJournal, sendKeepalive, writeJournal,
 } from "./api.js";
+import { bindLabelerControls } from "./controls.js";
 import { createHelp } from "./help.js";
+import { flash, renderClassOptions, renderInstances, renderSaveState, selectionText } from "./panels.js";
 import { LabelRenderer } from "./render.js";
-import { LABELER_SHORTCUTS, matchShortcut } from "./shortcuts.js";
-import { Stage, typingIn } from "./stage.js";
+import { LABELER_SHORTCUTS } from "./shortcuts.js";
+import { Stage } from "./stage.js";
 import { Store, VISIBILITY_NAMES, docFromServer, docToServer, emptyDoc, labelReducer, sameAnnotation } from "./state.js";
 import { createBoxTool } from "./tools/box.js";
 import { createPanTool } from "./tools/pan.js";
@@ -97,30 +99,13 @@ store.subscribe((kind) => {
 
 // ---------------------------------------------------------------- panels
 function notify(text) {
-  const m = $("message");
-  m.textContent = text;
-  m.classList.add("flash");
-  clearTimeout(notify.timer);
-  notify.timer = setTimeout(() => m.classList.remove("flash"), 1500);
+  flash($("message"), text);
 }
 
 function refreshPanels() {
   const doc = store.doc;
   const sel = store.selection;
-  const list = $("instance-list");
-  list.replaceChildren(...doc.instances.map((inst, i) => {
-    const li = document.createElement("li");
-    const cls = classes.get(inst.class);
-    const placed = inst.keypoints.filter((p) => p[2] > 0).length;
-    li.innerHTML = `<span class="swatch"></span><span class="name"></span><span class="muted"></span>`;
-    li.querySelector(".swatch").style.background = (cls && cls.color) || "#999";
-    li.querySelector(".name").textContent = `${i + 1}. ${cls ? cls.name : "?"}`;
-    li.querySelector(".muted").textContent = inst.keypoints.length ? `${placed}/${inst.keypoints.length} points` : "box only";
-    li.dataset.uid = inst.uid;
-    if (sel && sel.uid === inst.uid) li.classList.add("selected");
-    li.addEventListener("click", () => store.select({ uid: inst.uid, k: null }));
-    return li;
-  }));
+  renderInstances($("instance-list"), doc, sel, classes, (uid) => store.select({ uid, k: null }));
   $("instance-count").textContent = `(${doc.instances.length})`;
   $("no-objects").checked = doc.noObjects;
   $("btn-undo").disabled = !store.canUndo;
@@ -128,14 +113,7 @@ function refreshPanels() {
   const selInst = sel ? doc.instances.find((i) => i.uid === sel.uid) : null;
   $("btn-delete").disabled = !selInst;
   $("btn-mirror").disabled = !selInst;
-  const info = $("point-info");
-  if (selInst && sel.k != null && selInst.keypoints[sel.k]) {
-    const cls = classes.get(selInst.class);
-    const name = (cls && cls.keypoints[sel.k] && cls.keypoints[sel.k].name) || sel.k + 1;
-    info.textContent = `Point: ${name} · ${VISIBILITY_NAMES[selInst.keypoints[sel.k][2]]}`;
-  } else {
-    info.textContent = selInst ? "Instance selected: drag it to move, drag a handle to resize." : "";
-  }
+  $("point-info").textContent = selectionText(selInst, sel && sel.k, classes);
   // The class picker follows the selected instance (and becomes the class for new boxes).
   if (selInst && classes.has(selInst.class) && currentClassId !== selInst.class) {
     currentClassId = selInst.class;
@@ -144,12 +122,8 @@ function refreshPanels() {
 }
 
 function showSaveState(state, message) {
-  const node = $("save-status");
-  node.dataset.state = state;
-  node.textContent = state === "error" && message ? `${SAVE_STATES.error}: ${message}` : SAVE_STATES[state];
-  node.title = message || "";
-  $("conflict-banner").hidden = state !== "conflict";
-  if (state === "conflict") $("conflict-text").textContent = message || SAVE_STATES.conflict;
+  renderSaveState({ status: $("save-status"), banner: $("conflict-banner"), bannerText: $("conflict-text") },
+    state, message);
 }
 
 async function refreshProgress() {
@@ -173,14 +147,7 @@ function setClasses(list) {
 }
 
 function fillClassSelect() {
-  const select = $("class-select");
-  select.replaceChildren(...classList.map((c, i) => {
-    const o = document.createElement("option");
-    o.value = c.id;
-    o.textContent = `${i + 1} · ${c.name}${c.keypoints.length ? "" : " (no skeleton yet)"}`;
-    return o;
-  }));
-  if (currentClassId != null) select.value = String(currentClassId);
+  renderClassOptions($("class-select"), classList, currentClassId);
   $("no-classes").hidden = classList.length > 0;
 }
 
@@ -367,79 +334,10 @@ const help = createHelp($("help"), LABELER_SHORTCUTS, {
           ["Hover a point", "Shows its name and visibility"]],
 });
 
-function run(action, key) {
-  switch (action) {
-    case "tool-box": setTool("box"); break;
-    case "tool-select":
-      if (key === "escape") {
-        if (help.hide() || stage.cancelGesture()) return;
-        if (store.selection) { store.select(null); return; }
-      }
-      setTool("select");
-      break;
-    case "tool-pan": setTool("pan"); break;
-    case "cycle-visibility": cycleVisibility(); break;
-    case "delete": {
-      const uid = selectedUid();
-      if (uid != null) { store.dispatch({ type: "deleteInstance", uid }); store.select(null); }
-      break;
-    }
-    case "mirror": {
-      const uid = selectedUid();
-      if (uid != null) store.dispatch({ type: "mirrorInstance", uid });
-      else notify("Select an instance to mirror.");
-      break;
-    }
-    case "class": {
-      const c = classList[Number(key) - 1];
-      if (c) chooseClass(c.id);
-      break;
-    }
-    case "select-next": selectStep(1); break;
-    case "select-previous": selectStep(-1); break;
-    case "undo": store.undo(); break;
-    case "redo": store.redo(); break;
-    case "next-image": go("next"); break;
-    case "previous-image": go("previous"); break;
-    case "next-unlabelled": go("next-unlabelled"); break;
-    case "copy-previous": copyPrevious(); break;
-    case "no-objects": toggleNoObjects(); break;
-    case "fit": stage.fit(); break;
-    case "zoom-in": stage.zoomBy(1.25); break;
-    case "zoom-out": stage.zoomBy(0.8); break;
-    case "help": help.toggle(); break;
-    default: break;
-  }
-}
-
-window.addEventListener("keydown", (ev) => {
-  if (typingIn(ev.target)) {
-    if (ev.key === "Escape") ev.target.blur();
-    return;
-  }
-  const hit = matchShortcut(LABELER_SHORTCUTS, ev);
-  if (!hit) return;
-  ev.preventDefault();
-  if (ev.repeat && !["undo", "redo", "zoom-in", "zoom-out"].includes(hit.action)) return;
-  run(hit.action, hit.key);
+bindLabelerControls({
+  store, stage, help, setTool, cycleVisibility, selectedUid, notify, chooseClass, selectStep, go, copyPrevious,
+  toggleNoObjects, resolveConflict, classList: () => classList,
 });
-
-document.querySelectorAll("[data-tool]").forEach((b) => b.addEventListener("click", () => setTool(b.dataset.tool)));
-$("btn-undo").addEventListener("click", () => store.undo());
-$("btn-redo").addEventListener("click", () => store.redo());
-$("btn-delete").addEventListener("click", () => run("delete"));
-$("btn-mirror").addEventListener("click", () => run("mirror"));
-$("btn-visibility").addEventListener("click", () => run("cycle-visibility"));
-$("btn-copy-prev").addEventListener("click", () => copyPrevious());
-$("btn-prev").addEventListener("click", () => go("previous"));
-$("btn-next").addEventListener("click", () => go("next"));
-$("btn-next-unlabelled").addEventListener("click", () => go("next-unlabelled"));
-$("btn-help").addEventListener("click", () => help.toggle());
-$("btn-fit").addEventListener("click", () => stage.fit());
-$("no-objects").addEventListener("change", (ev) => { toggleNoObjects(ev.target.checked); ev.target.blur(); });
-$("class-select").addEventListener("change", (ev) => { chooseClass(Number(ev.target.value)); ev.target.blur(); });
-$("conflict-reload").addEventListener("click", () => resolveConflict(false));
-$("conflict-overwrite").addEventListener("click", () => resolveConflict(true));
 window.addEventListener("popstate", (ev) => {
   const id = (ev.state && ev.state.imageId) || Number(location.pathname.split("/").filter(Boolean).pop());
   if (id && (!image || id !== image.id)) openImage(id, { push: false });
@@ -470,11 +368,6 @@ window.__labeler = {
 };
 
 // ---------------------------------------------------------------- start
-// A pointer click on a toolbar button must not leave it focused: Space or Enter would press it again.
-document.querySelectorAll(".lb-toolbar button, .lb-side button").forEach((b) => b.addEventListener("click", (ev) => {
-  if (ev.detail > 0) b.blur();
-}));
-
 (async function start() {
   setTool("box");
   history.replaceState({ imageId: Number(root.dataset.image) }, "", location.href);
