@@ -172,12 +172,12 @@ def test_stale_heartbeat_marks_running_session_failed_with_reason(api, coco_data
 
 
 def test_worker_restart_fails_what_it_was_running(api, coco_dataset):
-    from training import services
+    from training import liveness
     from training.models import TrainingSession
 
     s = start(api, coco_dataset["id"]).json()
     TrainingSession.objects.filter(pk=s["id"]).update(status="running", worker="gpu@box", heartbeat_at=timezone.now())
-    services.worker_register(name="gpu@box", queue="gpu.gpu@box", info={"device": "cpu"}, pid=1)
+    liveness.worker_register(name="gpu@box", queue="gpu.gpu@box", info={"device": "cpu"}, pid=1)
     assert _session(s["id"]).status == "failed" and "restarted" in _session(s["id"]).error
 
 

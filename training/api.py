@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from config.errors import InvalidInput
 from datasets.models import Dataset
 
-from . import selectors, services
+from . import liveness, selectors, services
 from .models import TrainingSession
 from .serializers import (AlgorithmSerializer, EpochMetricSerializer, EvaluationSerializer, LogSerializer,
                           ResumeSerializer, SessionCreateSerializer, SessionUpdateSerializer, TrainingSessionSerializer,
@@ -54,7 +54,7 @@ class SessionListCreate(generics.ListAPIView):
         OpenApiParameter("status", OpenApiTypes.STR, enum=[s for s, _ in TrainingSession.STATUSES]),
     ], description="Reading the list also marks sessions whose worker stopped sending heartbeats as failed.")
     def get(self, request, *args, **kwargs):
-        services.sweep_stale_sessions()
+        liveness.sweep_stale_sessions()
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request={"application/json": SessionCreateSerializer, "multipart/form-data": SessionCreateSerializer},
@@ -91,7 +91,7 @@ class SessionDetail(APIView):
     def get(self, request, pk):
         session = selectors.session_get(request.user, pk)
         if session.status == TrainingSession.RUNNING:
-            services.sweep_stale_sessions()
+            liveness.sweep_stale_sessions()
             session.refresh_from_db()
         return Response(TrainingSessionSerializer(session).data)
 

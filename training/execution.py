@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from . import files
 from .models import EpochMetric, TrainingSession, WorkerStatus
-from .services import batch_arg, epoch_rows_clear, stale_after_s
+from .liveness import stale_after_s
+from .services import batch_arg, epoch_rows_clear
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 5.0

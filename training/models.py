@@ -1,7 +1,7 @@
 """Training sessions, their per-epoch metrics, and the live GPU-queue workers that run them.
 
 State lives here, not in a Celery result backend: the dashboard polls these rows, and a worker that
-dies leaves a row the heartbeat sweep can mark failed (see services.sweep_stale_sessions).
+dies leaves a row the heartbeat sweep can mark failed (see liveness.sweep_stale_sessions).
 """
 from django.conf import settings
 from django.db import models

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from . import files
 from .engine import algorithms
 from .models import EpochMetric, TrainingSession, WorkerStatus
-from .services import live_workers_qs
+from .liveness import live_workers_qs
 
 WEIGHT_KINDS = ("best", "last")
 

@@ -1,15 +1,13 @@
-"""Writes for training sessions: start, cancel, resume, evaluate, delete, the stale-heartbeat sweep, and the
-gpu-queue worker registry. Keyword-only; each write and its checks happen in one transaction.
+"""Writes for training sessions: start, cancel, resume, evaluate, delete. Keyword-only; each write and its
+checks happen in one transaction. Worker liveness (registry, heartbeats, the stale sweep) is in liveness.py.
 
 The work itself (snapshot already taken, Ultralytics run, evaluation) is in execution.py, which the
 Celery task calls on the worker.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import zipfile
-from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
@@ -24,20 +22,13 @@ from . import files
 from .engine import algorithms
 from .errors import (DatasetEmpty, DatasetNotLabelled, InvalidWeights, KeypointCountMismatch, SessionBusy,
                      SessionNotActive, SessionNotResumable, UnknownAlgorithm, WeightsMissing, WorkerUnavailable)
-from .models import EpochMetric, TrainingSession, WorkerStatus
+from .liveness import live_workers_qs
+from .models import EpochMetric, TrainingSession
 from config.errors import InvalidInput
 
 DEFAULT_PARAMS = {"epochs": 300, "batch": 16, "imgsz": 640, "patience": 100, "plots": True, "nbs": None, "seed": 0}
 LIMITS = {"epochs": (1, 10000), "batch": (1, 1024), "imgsz": (32, 4096), "patience": (0, 10000), "nbs": (1, 4096),
           "seed": (0, 2**31 - 1)}
-
-
-def stale_after_s() -> int:
-    return int(getattr(settings, "TRAINING_STALE_AFTER_S", os.environ.get("TRAINING_STALE_AFTER_S", 120)))
-
-
-def worker_stale_after_s() -> int:
-    return int(getattr(settings, "TRAINING_WORKER_STALE_AFTER_S", os.environ.get("TRAINING_WORKER_STALE_AFTER_S", 40)))
 
 
 def max_weights_bytes() -> int:
@@ -78,73 +69,6 @@ def clean_params(raw: dict | None) -> dict:
 
 def batch_arg(params: dict) -> int:
     return -1 if params["batch"] == "auto" else int(params["batch"])
-
-
-# ---------------------------------------------------------------- workers
-def direct_queue(worker_name: str) -> str:
-    """The worker's own queue. Only [A-Za-z0-9._-]: kombu's filesystem transport refuses other exchange names."""
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "-" for ch in worker_name)
-    return f"gpu.{safe}"
-
-
-def live_workers_qs():
-    return WorkerStatus.objects.filter(last_seen__gte=timezone.now() - timedelta(seconds=worker_stale_after_s()))
-
-
-def worker_register(*, name: str, queue: str, info: dict, pid: int) -> WorkerStatus:
-    now = timezone.now()
-    worker, _ = WorkerStatus.objects.update_or_create(name=name, defaults={
-        "queue": queue, "device": info.get("device", "cpu"), "device_name": info.get("device_name", ""),
-        "memory_bytes": info.get("memory_bytes"), "cpu_count": info.get("cpu_count") or 0, "pid": pid,
-        "started_at": now, "last_seen": now, "current_session": None})
-    # This worker just started, so whatever it was running before is gone.
-    for session in TrainingSession.objects.filter(worker=name, status=TrainingSession.RUNNING):
-        _mark_dead(session, f"the worker {name} restarted while training (last heartbeat "
-                            f"{_when(session.heartbeat_at)})")
-    return worker
-
-
-def worker_heartbeat(*, name: str) -> None:
-    WorkerStatus.objects.filter(name=name).update(last_seen=timezone.now())
-
-
-def worker_unregister(*, name: str) -> None:
-    WorkerStatus.objects.filter(name=name).delete()
-
-
-# ---------------------------------------------------------------- sweep
-def _when(ts) -> str:
-    if ts is None:
-        return "never"
-    age = (timezone.now() - ts).total_seconds()
-    return f"{ts:%Y-%m-%d %H:%M:%S} UTC, {age:.0f} s ago"
-
-
-def _mark_dead(session: TrainingSession, reason: str) -> None:
-    now = timezone.now()
-    if session.cancel_requested:
-        session.status, session.error = TrainingSession.CANCELLED, ""
-    else:
-        session.status = TrainingSession.FAILED
-        session.error = reason + ". Resume it to continue from its last finished epoch."
-    session.phase, session.finished_at, session.eta_seconds = "", now, None
-    session.save(update_fields=["status", "error", "phase", "finished_at", "eta_seconds", "updated_at"])
-    files.append_log(session.pk, f"[posedeck] {session.status}: {reason}")
-
-
-def sweep_stale_sessions() -> int:
-    """Running sessions whose heartbeat stopped become failed (or cancelled, if a cancel was asked for)."""
-    limit = timezone.now() - timedelta(seconds=stale_after_s())
-    stale_q = Q(status=TrainingSession.RUNNING) & (Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True))
-    if not TrainingSession.objects.filter(stale_q).exists():
-        return 0
-    count = 0
-    with transaction.atomic():
-        for session in TrainingSession.objects.select_for_update().filter(stale_q):
-            _mark_dead(session, f"the worker {session.worker or '(unknown)'} stopped responding (last heartbeat "
-                                f"{_when(session.heartbeat_at)})")
-            count += 1
-    return count
 
 
 # ---------------------------------------------------------------- start

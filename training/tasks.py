@@ -24,6 +24,6 @@ def evaluate_session(session_id: int) -> str:
 
 @shared_task(name="training.sweep")
 def sweep() -> int:
-    from .services import sweep_stale_sessions
+    from .liveness import sweep_stale_sessions
 
     return sweep_stale_sessions()

@@ -20,7 +20,7 @@ _state: dict = {}
 
 @signals.celeryd_after_setup.connect
 def _add_direct_queue(sender, instance, **kwargs):
-    from .services import direct_queue
+    from .liveness import direct_queue
 
     queues = instance.app.amqp.queues
     if "gpu" not in queues.consume_from:
@@ -40,7 +40,7 @@ class _WorkerBeat(threading.Thread):
         from django.db import close_old_connections, connection
 
         from .engine.devices import probe
-        from .services import sweep_stale_sessions, worker_heartbeat, worker_register
+        from .liveness import sweep_stale_sessions, worker_heartbeat, worker_register
 
         name = _state["name"]
         try:
@@ -80,7 +80,7 @@ def _stop_beat(sender=None, **kwargs):
         return
     beat.stop.set()
     try:
-        from .services import worker_unregister
+        from .liveness import worker_unregister
 
         worker_unregister(name=_state["name"])
     except Exception:
