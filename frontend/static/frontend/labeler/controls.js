@@ -1,10 +1,8 @@
 // What every key and button of the labeler does. The page passes in its actions; this module only maps
 // shortcuts, buttons and form controls onto them.
 
-import { LABELER_SHORTCUTS, matchShortcut } from "./shortcuts.js";
-import { typingIn } from "./stage.js";
-
-const REPEATABLE = ["undo", "redo", "zoom-in", "zoom-out"];
+import { LABELER_SHORTCUTS } from "./shortcuts.js";
+import { listenForShortcuts } from "./stage.js";
 
 export function bindLabelerControls(page) {
   const { store, stage, help } = page;
@@ -55,17 +53,7 @@ export function bindLabelerControls(page) {
     }
   }
 
-  window.addEventListener("keydown", (ev) => {
-    if (typingIn(ev.target)) {
-      if (ev.key === "Escape") ev.target.blur();
-      return;
-    }
-    const hit = matchShortcut(LABELER_SHORTCUTS, ev);
-    if (!hit) return;
-    ev.preventDefault();
-    if (ev.repeat && !REPEATABLE.includes(hit.action)) return;
-    run(hit.action, hit.key);
-  });
+  listenForShortcuts(LABELER_SHORTCUTS, run, { escapeLeavesField: true });
 
   document.querySelectorAll("[data-tool]").forEach((b) => b.addEventListener("click", () => page.setTool(b.dataset.tool)));
   $("btn-undo").addEventListener("click", () => store.undo());

@@ -4,8 +4,10 @@
 //
 // A tool is {name, cursor, pans?, down(p, ev) -> gesture|null, hover?(p, ev), context?(p, ev),
 // cancel?()}; a gesture is {move(p, ev), up(p, ev), cancel?()}. p is [x, y] in image pixels.
+// listenForShortcuts routes keys to a page's actions by its shortcut table.
 
 import { fitView, panBy, toImage, toScreen, zoomAt } from "./geometry.js";
+import { matchShortcut } from "./shortcuts.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -216,4 +218,23 @@ export class Stage {
   }
 }
 
-export { typingIn };
+// Held keys repeat only these actions; every other shortcut fires once per press.
+const REPEATABLE = ["undo", "redo", "zoom-in", "zoom-out"];
+
+/** Call run(action, key) for each shortcut in `table` pressed outside a text field. With
+ * escapeLeavesField, Escape in a field takes the focus out of it. */
+function listenForShortcuts(table, run, { escapeLeavesField = false } = {}) {
+  window.addEventListener("keydown", (ev) => {
+    if (typingIn(ev.target)) {
+      if (escapeLeavesField && ev.key === "Escape") ev.target.blur();
+      return;
+    }
+    const hit = matchShortcut(table, ev);
+    if (!hit) return;
+    ev.preventDefault();
+    if (ev.repeat && !REPEATABLE.includes(hit.action)) return;
+    run(hit.action, hit.key);
+  });
+}
+
+export { listenForShortcuts };

@@ -4,8 +4,8 @@
 import { loadClass, saveClass } from "./api.js";
 import { createHelp, escapeHtml } from "./help.js";
 import { TemplateRenderer } from "./render.js";
-import { TEMPLATE_SHORTCUTS, matchShortcut } from "./shortcuts.js";
-import { Stage, typingIn } from "./stage.js";
+import { TEMPLATE_SHORTCUTS } from "./shortcuts.js";
+import { Stage, listenForShortcuts } from "./stage.js";
 import { Store } from "./state.js";
 import { emptyTemplate, templateFromServer, templateProblems, templateReducer, templateToServer } from "./template.js";
 import { createConnectionTool } from "./tools/connection.js";
@@ -315,14 +315,7 @@ function run(action, key) {
   }
 }
 
-window.addEventListener("keydown", (ev) => {
-  if (typingIn(ev.target)) return;
-  const hit = matchShortcut(TEMPLATE_SHORTCUTS, ev);
-  if (!hit) return;
-  ev.preventDefault();
-  if (ev.repeat && !["undo", "redo", "zoom-in", "zoom-out"].includes(hit.action)) return;
-  run(hit.action, hit.key);
-});
+listenForShortcuts(TEMPLATE_SHORTCUTS, run);
 
 document.querySelectorAll("[data-tool]").forEach((b) => b.addEventListener("click", () => setTool(b.dataset.tool)));
 $("btn-undo").addEventListener("click", () => store.undo());
