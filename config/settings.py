@@ -96,6 +96,11 @@ MEDIA_URL = "/media/"  # never served directly: files go through owner-checked v
 # to temporary files by Django, so only the in-memory threshold is kept small.
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=25 * 1024 * 1024)
 MAX_ZIP_BYTES = env.int("MAX_ZIP_BYTES", default=4 * 1024 * 1024 * 1024)
+# Training: a running session whose heartbeat is older is marked failed; a gpu worker is listed while its
+# heartbeat is newer; the largest initial-weights upload.
+TRAINING_STALE_AFTER_S = env.int("TRAINING_STALE_AFTER_S", default=120)
+TRAINING_WORKER_STALE_AFTER_S = env.int("TRAINING_WORKER_STALE_AFTER_S", default=40)
+TRAINING_MAX_WEIGHTS_BYTES = env.int("TRAINING_MAX_WEIGHTS_BYTES", default=2 * 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 2000

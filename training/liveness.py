@@ -2,7 +2,6 @@
 whose worker stopped beating (failed, or cancelled if a cancel was asked for)."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,12 +14,11 @@ from .models import TrainingSession, WorkerStatus
 
 
 def stale_after_s() -> int:
-    return int(getattr(settings, "TRAINING_STALE_AFTER_S", os.environ.get("TRAINING_STALE_AFTER_S", 120)))
+    return settings.TRAINING_STALE_AFTER_S
 
 
 def worker_stale_after_s() -> int:
-    return int(getattr(settings, "TRAINING_WORKER_STALE_AFTER_S", os.environ.get("TRAINING_WORKER_STALE_AFTER_S", 40)))
-
+    return settings.TRAINING_WORKER_STALE_AFTER_S
 
 
 # ---------------------------------------------------------------- workers

@@ -32,7 +32,7 @@ LIMITS = {"epochs": (1, 10000), "batch": (1, 1024), "imgsz": (32, 4096), "patien
 
 
 def max_weights_bytes() -> int:
-    return int(getattr(settings, "TRAINING_MAX_WEIGHTS_BYTES", 2 * 1024**3))
+    return settings.TRAINING_MAX_WEIGHTS_BYTES
 
 
 # ---------------------------------------------------------------- parameters
