@@ -1,6 +1,7 @@
 """Device and dtype choice, with the fallbacks said out loud instead of raised."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -50,16 +51,20 @@ _DTYPES = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bf
 
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU has bf16 dot-product instructions (AVX512-BF16 or AMX), read from the kernel's CPU
-    flags (a millisecond, once per engine); False where they cannot be read."""
+    flags; False where they cannot be read."""
+    return any(flag in _cpu_flags(CPU_FLAGS_FILE) for flag in _NATIVE_BF16_FLAGS)
+
+
+@lru_cache(maxsize=4)
+def _cpu_flags(flags_file: Path) -> frozenset[str]:
+    """Read once per process: engines are built per request, and /proc/cpuinfo runs to hundreds of KB on
+    many-core machines."""
     try:
-        text = CPU_FLAGS_FILE.read_text(errors="replace")
+        text = flags_file.read_text(errors="replace")
     except OSError:
-        return False
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags.update(line.partition(":")[2].split())
-    return any(flag in flags for flag in _NATIVE_BF16_FLAGS)
+        return frozenset()
+    return frozenset(flag for line in text.splitlines() if line.startswith("flags")
+                     for flag in line.partition(":")[2].split())
 
 
 def default_dtype(device: torch.device) -> torch.dtype:
