@@ -6,8 +6,7 @@ in headless Debian Chromium driven by Playwright:
                    median of 3 loads (first_render_cold_ms: the first, with a cold cache)
   drag_p50/p95_ms  main-thread time per frame while page.mouse drags one point in 200 moves:
                    from a frame's requestAnimationFrame callback to the first task after it (input
-                   handling, state update, SVG update, style, layout and paint), as in
-                   ../shared/notes/labeler-probe.md
+                   handling, state update, SVG update, style, layout and paint)
   interval_p50/p95 time between frames during the drag (vsync-quantised: 16.7, 33.3, ...)
 Each figure is also printed as a ratio against one 60 fps frame (16.7 ms). Target: drag p95 < 1 frame.
 
@@ -33,8 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 FRAME_MS = 1000 / 60
-SKELETON_FILES = [REPO / "deploy/engines/sapiens2/data/goliath_keypoints.json",
-                  REPO.parent / "shared/sapiens2/goliath_keypoints.json"]
+SKELETON_FILES = [REPO / "deploy/engines/sapiens2/data/goliath_keypoints.json"]
 INSTANCES = 20
 WIDTH, HEIGHT = 1280, 960
 

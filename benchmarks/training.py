@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/training.py [--epochs 3] [--imgsz 160] [--batch 8] [--rounds 3]
 
-Data: ../shared/data/coco_mini_train2017 (80 images, 17 keypoints) imported into a throw-away SQLite
+Data: tests/data/coco_mini (36 images, 17 keypoints) imported into a throw-away SQLite
 database and media folder. Each round trains yolo11n-pose from its YAML twice, alternating the order:
   plain:    a bare subprocess running `YOLO("yolo11n-pose.yaml").train(data=..., ...)` on a copy of the
             same YOLO folder; timed around the YOLO(...) and train(...) calls (interpreter start and
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-COCO = REPO.parent / "shared" / "data" / "coco_mini_train2017"
+COCO = REPO / "tests" / "data" / "coco_mini"
 
 PLAIN_SCRIPT = r"""
 import json, sys, time

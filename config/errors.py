@@ -1,45 +1,17 @@
-"""One place that maps domain errors to HTTP answers shaped {"error": code, "message": text, ...}."""
+"""One place that maps domain errors (core.errors) to HTTP answers shaped {"error": code, "message": text, ...}."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class DomainError(Exception):
-    """Base for errors a user can cause and fix. Subclasses set code and status."""
-
-    code = "invalid"
-    status = status.HTTP_400_BAD_REQUEST
-
-    def __init__(self, message: str, *, field: str | None = None, **extra):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.extra = extra
-
-    def as_dict(self) -> dict:
-        body = {"error": self.code, "message": self.message}
-        if self.field:
-            body["field"] = self.field
-        body.update(self.extra)
-        return body
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PosedeckError, TooLarge, Unavailable  # noqa: F401
 
 
-class InvalidInput(DomainError):
-    code = "invalid"
-
-
-class Conflict(DomainError):
-    code = "conflict"
-    status = status.HTTP_409_CONFLICT
-
-
-class TooLarge(DomainError):
-    code = "too_large"
-    status = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+# The framework-free cores raise these; this module only maps them to HTTP.
+DomainError = PosedeckError
 
 
 def _first_field(detail, prefix: str = "") -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 
 # Labels drawn at the very edge land a hair outside after rounding; one pixel of slack is not an error.
 EDGE_SLACK = 1.0

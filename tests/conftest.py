@@ -14,7 +14,7 @@ import pytest
 from PIL import Image as PILImage
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
+SAMPLES_DIR = REPO / "tests" / "data"  # small real datasets kept in the repo (tests/data/README.md)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 

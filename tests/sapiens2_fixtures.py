@@ -21,7 +21,7 @@ import torch
 from safetensors.torch import save_file
 
 KEYS_FILE = Path(__file__).resolve().parent / "sapiens2_pose_keys.json"
-SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SAMPLES_DIR = Path(__file__).resolve().parent / "data"
 
 TINY = dict(hidden=64, layers=3, heads=4, kv_heads=2, first_full=1, last_full=1, deconv=(32, 32), conv=(16, 16, 16))
 # Upstream sizes in the same terms (arch_zoo + pose configs); GQA in all but the first and last 8 layers.
@@ -164,12 +164,12 @@ def nobody_root(tmp_path_factory) -> Path:
     return make_checkpoint_root(tmp_path_factory.mktemp("sapiens2_nobody"), person_box=None)
 
 
-def shared_image(name: str = "000000197388.jpg") -> Path:
-    """A real COCO photo from ../shared/data (people in it), falling back to any image there."""
-    path = SHARED_DATA / "coco" / name
+def sample_photo(name: str = "000000197388.jpg") -> Path:
+    """A real COCO photo from tests/data/coco (people in it), falling back to any image there."""
+    path = SAMPLES_DIR / "coco" / name
     if path.is_file():
         return path
-    found = sorted((SHARED_DATA / "coco").glob("*.jpg"))
+    found = sorted((SAMPLES_DIR / "coco").glob("*.jpg"))
     if not found:
-        raise FileNotFoundError(f"no COCO images under {SHARED_DATA / 'coco'}")
+        raise FileNotFoundError(f"no COCO images under {SAMPLES_DIR / 'coco'}")
     return found[0]

@@ -10,18 +10,18 @@ from datasets.formats.records import FormatError
 from datasets.formats.skeleton import COCO_SIGMAS, default_sigmas, derive_flip_pairs, flip_index
 from datasets.formats.yolo import write_yolo
 
-from .conftest import SHARED_DATA
+from .conftest import SAMPLES_DIR
 
 SAMPLES = {
     "coco": ("coco/test_coco.json", "coco"),
     "crowdpose": ("crowdpose/test_crowdpose.json", "crowdpose"),
     "animalpose": ("animalpose/test_animalpose.json", "animalpose"),
-    "coco_mini": ("coco_mini_train2017/annotations/person_keypoints_train2017.json", "coco_mini_train2017/train2017"),
+    "coco_mini": ("coco_mini/annotations/person_keypoints_train2017.json", "coco_mini/train2017"),
 }
 
 
 def load(name):
-    return json.loads((SHARED_DATA / SAMPLES[name][0]).read_text())
+    return json.loads((SAMPLES_DIR / SAMPLES[name][0]).read_text())
 
 
 def test_flip_pairs_come_from_left_right_names():
@@ -54,8 +54,8 @@ def test_crowdpose_edges_past_the_keypoint_count_are_dropped_with_a_warning():
 
 def test_coco_mini_skips_crowd_regions_and_keeps_empty_images():
     ds = parse_coco(load("coco_mini"))
-    assert len(ds.images) == 80
-    assert sum(len(i.instances) for i in ds.images) == 172 - 5
+    assert len(ds.images) == 36
+    assert sum(len(i.instances) for i in ds.images) == 152 - 5
     assert any("crowd" in w for w in ds.warnings)
 
 
@@ -85,7 +85,7 @@ def test_bad_coco_input_names_the_field():
 def test_yolo_folder_has_kpt_shape_flip_idx_and_normalised_labels(tmp_path):
     ds = parse_coco(load("coco"))
     ds.classes[0].flip_pairs = derive_flip_pairs(ds.classes[0].keypoints)
-    root = SHARED_DATA / "coco"
+    root = SAMPLES_DIR / "coco"
     out = write_yolo(ds, tmp_path / "y", lambda i: str(root / ds.images[i].file_name))
     data = yaml.safe_load((out / "data.yaml").read_text())
     assert data["kpt_shape"] == [17, 3]

@@ -1,6 +1,6 @@
 """The labeler in real Chromium: a person's clicks and drags, then the stored JSON through the API.
 
-Setup data are real COCO photos from ../shared/data/coco; the skeleton is five COCO keypoints
+Setup data are real COCO photos from tests/data/coco; the skeleton is five COCO keypoints
 (nose, wrists, ankles) placed where the COCO annotation puts them, so the screenshots saved to docs/
 show a real labelled person.
 """
@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from tests.conftest import REPO, SHARED_DATA, upload
+from tests.conftest import REPO, SAMPLES_DIR, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-COCO = SHARED_DATA / "coco"
+COCO = SAMPLES_DIR / "coco"
 PHOTOS = ["000000000785.jpg", "000000196141.jpg", "000000197388.jpg"]
 NAMES = ["nose", "left_wrist", "right_wrist", "left_ankle", "right_ankle"]
 COCO_INDEX = [0, 9, 10, 15, 16]

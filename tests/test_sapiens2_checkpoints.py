@@ -15,7 +15,7 @@ from deploy.engines.sapiens2.detector import load_detector
 from deploy.engines.sapiens2.devices import resolve_device
 from deploy.engines.sapiens2.model import load_network, pose_config_from_shapes
 from tests.sapiens2_fixtures import (KEYS_FILE, OFFICIAL, make_checkpoint_root, official_pose_tensors, person_root,
-                                     shared_image, write_detector, write_pose_checkpoint)
+                                     sample_photo, write_detector, write_pose_checkpoint)
 
 __all__ = ["person_root"]  # a session fixture, imported so pytest finds it
 
@@ -82,7 +82,7 @@ def test_a_damaged_file_is_an_invalid_checkpoint(tmp_path):
 
 def test_missing_pose_checkpoint_answers_the_path_and_the_download_command(tmp_path):
     root = tmp_path / "root"
-    result = sapiens_pose(str(shared_image()), str(tmp_path / "out"), checkpoint_root=root)
+    result = sapiens_pose(str(sample_photo()), str(tmp_path / "out"), checkpoint_root=root)
     expected_path = root / "pose" / "sapiens2_0.4b_pose.safetensors"
     assert result["status"] == "error"
     assert result["error"] == "checkpoint_not_found"
@@ -97,7 +97,7 @@ def test_missing_pose_checkpoint_answers_the_path_and_the_download_command(tmp_p
 
 def test_missing_detector_answers_its_folder_and_the_download_command(tmp_path):
     root = make_checkpoint_root(tmp_path / "root", detector=False)
-    result = sapiens_pose(str(shared_image()), str(tmp_path / "out"), checkpoint_root=root, device="cpu")
+    result = sapiens_pose(str(sample_photo()), str(tmp_path / "out"), checkpoint_root=root, device="cpu")
     assert result["status"] == "error"
     assert result["path"] == str(root / "detector" / "detr-resnet-101-dc5")
     assert "hf download facebook/detr-resnet-101-dc5" in result["message"]
@@ -105,7 +105,7 @@ def test_missing_detector_answers_its_folder_and_the_download_command(tmp_path):
 
 
 def test_unknown_size_is_answered_with_the_sizes_that_exist(tmp_path):
-    result = sapiens_pose(str(shared_image()), str(tmp_path / "out"), model_size="2b", checkpoint_root=tmp_path)
+    result = sapiens_pose(str(sample_photo()), str(tmp_path / "out"), model_size="2b", checkpoint_root=tmp_path)
     assert result["status"] == "error" and result["error"] == "unknown_model_size"
     assert "0.4b, 0.8b, 1b, 5b" in result["message"]
 

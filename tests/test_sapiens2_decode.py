@@ -14,7 +14,7 @@ from deploy.engines.sapiens2.crops import boxes_to_center_scale, crop_people, wa
 from deploy.engines.sapiens2.decode import (blur_maps, decode_heatmaps, flip_back, gaussian_kernel, max_and_argmax,
                                             refine_dark_udp)
 from deploy.engines.sapiens2.keypoints import goliath
-from tests.sapiens2_fixtures import shared_image
+from tests.sapiens2_fixtures import sample_photo
 
 INPUT = (1024, 768)
 HEATMAP = (256, 192)
@@ -75,7 +75,7 @@ def test_the_crop_puts_an_image_pixel_where_the_affine_says():
 
 
 def test_crops_equal_the_transformers_processor_after_rounding_and_clamping():
-    image = np.array(Image.open(shared_image()).convert("RGB"))
+    image = np.array(Image.open(sample_photo()).convert("RGB"))
     boxes = np.array([[192.0, 98.0, 384.0, 333.2], [10.0, 10.0, 630.0, 380.0], [300.5, 50.25, 340.75, 120.5]],
                      dtype=np.float32)
     processor = Sapiens2ImageProcessor()

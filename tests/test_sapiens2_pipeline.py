@@ -17,7 +17,7 @@ from deploy.engines.sapiens2 import Sapiens2Engine, sapiens_pose
 from deploy.engines.sapiens2.__main__ import main as cli_main
 from deploy.engines.sapiens2.crops import crop_people
 from deploy.engines.sapiens2.media import write_image
-from tests.sapiens2_fixtures import PERSON_BOX, nobody_root, person_root, shared_image
+from tests.sapiens2_fixtures import PERSON_BOX, nobody_root, person_root, sample_photo
 
 __all__ = ["nobody_root", "person_root"]  # session fixtures, imported so pytest finds them
 
@@ -44,7 +44,7 @@ def engine(person_root):
 
 
 def test_photo_gives_overlay_and_json_with_308_keypoints_per_person(person_root, tmp_path):
-    photo = shared_image()
+    photo = sample_photo()
     width, height = Image.open(photo).size
     result = sapiens_pose(str(photo), str(tmp_path), "0.4b", "cuda:0", checkpoint_root=person_root)
 
@@ -72,7 +72,7 @@ def test_photo_gives_overlay_and_json_with_308_keypoints_per_person(person_root,
 
 
 def test_overlay_draws_only_points_above_the_threshold(person_root, tmp_path):
-    photo = shared_image()
+    photo = sample_photo()
     none_drawn = sapiens_pose(str(photo), str(tmp_path / "a"), device="cpu", kpt_thres=1e9, checkpoint_root=person_root)
     assert none_drawn["status"] == "success"
     write_image(tmp_path / "plain.jpg", np.array(Image.open(photo).convert("RGB")))  # same encoder, nothing drawn
@@ -80,7 +80,7 @@ def test_overlay_draws_only_points_above_the_threshold(person_root, tmp_path):
 
 
 def test_whole_image_is_one_box_when_nobody_is_detected(nobody_root, tmp_path):
-    photo = shared_image()
+    photo = sample_photo()
     width, height = Image.open(photo).size
     result = sapiens_pose(str(photo), str(tmp_path), device="cpu", checkpoint_root=nobody_root)
     assert result["status"] == "success"
@@ -92,7 +92,7 @@ def test_whole_image_is_one_box_when_nobody_is_detected(nobody_root, tmp_path):
 def test_a_folder_of_images_gives_one_overlay_and_json_each_without_name_clashes(person_root, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    image = Image.open(shared_image()).convert("RGB").resize((320, 196))
+    image = Image.open(sample_photo()).convert("RGB").resize((320, 196))
     image.save(folder / "a.jpg")
     image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "a.png")
     (folder / "notes.txt").write_text("not an image")
@@ -103,7 +103,7 @@ def test_a_folder_of_images_gives_one_overlay_and_json_each_without_name_clashes
 
 
 def write_video(path: Path, frames: int, size=(240, 147)) -> None:
-    base = np.asarray(Image.open(shared_image()).convert("RGB").resize(size))
+    base = np.asarray(Image.open(sample_photo()).convert("RGB").resize(size))
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 5, size)
     for i in range(frames):
         writer.write(cv2.cvtColor(np.roll(base, 4 * i, axis=1), cv2.COLOR_RGB2BGR))
@@ -141,7 +141,7 @@ def test_video_gives_annotated_video_and_json_per_frame_with_one_pose_batch_per_
 
 
 def test_all_crops_of_an_image_go_through_one_forward_pass_with_the_same_results(engine):
-    image = np.array(Image.open(shared_image()).convert("RGB"))
+    image = np.array(Image.open(sample_photo()).convert("RGB"))
     boxes = np.array([[20, 30, 180, 380], [200, 60, 330, 370], [400, 40, 620, 390]], dtype=np.float32)
     batches = []
     hook = engine.pose_model.network.register_forward_hook(
@@ -164,7 +164,7 @@ def test_flip_test_averages_with_the_transformers_mirrored_pass_in_one_batch(per
 
     engine = Sapiens2Engine(person_root, "0.4b", "cpu", flip_test=True, dtype=dtype)
     assert engine.pose_model.network.dtype == getattr(torch, dtype)
-    image = np.array(Image.open(shared_image()).convert("RGB"))
+    image = np.array(Image.open(sample_photo()).convert("RGB"))
     crops, _, _ = crop_people(image, np.array([[20, 30, 180, 380], [200, 60, 330, 370]], np.float32), (1024, 768))
     pixels = engine.pose_model.prepare(crops)
     network = engine.pose_model.network
@@ -185,7 +185,7 @@ def test_flip_test_averages_with_the_transformers_mirrored_pass_in_one_batch(per
 
 
 def test_engine_predict_answers_the_detect_contract(engine):
-    image = Image.open(shared_image())
+    image = Image.open(sample_photo())
     width, height = image.size
     [person] = engine.predict(image, conf_thres=0.25, iou_thres=0.45)
     assert set(person) == {"class", "confidence", "x", "y", "width", "height", "keypoints"}
@@ -212,7 +212,7 @@ def test_cli_info_and_pose(person_root, tmp_path, capsys):
     info = json.loads(done.stdout)
     assert info["available"] == ["0.4b"] and info["detector_present"] is True
 
-    photo = shared_image()
+    photo = sample_photo()
     code = cli_main(["--checkpoint-root", str(person_root), "pose", str(photo), str(tmp_path / "out"), "--device",
                      "cpu", "--flip-test"])
     assert code == 0

@@ -1,4 +1,4 @@
-"""Fixtures for the training tests: a COCO-keypoints subset of ../shared/data imported into a dataset."""
+"""Fixtures for the training tests: a COCO-keypoints subset of tests/data imported into a dataset."""
 from __future__ import annotations
 
 import io
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_DATA, jpeg_bytes, upload  # noqa: F401  (re-exported for the training tests)
+from tests.conftest import SAMPLES_DIR, jpeg_bytes, upload  # noqa: F401  (re-exported for the training tests)
 
-COCO_MINI = SHARED_DATA / "coco_mini_train2017"
+COCO_MINI = SAMPLES_DIR / "coco_mini"
 COCO_JSON = COCO_MINI / "annotations" / "person_keypoints_train2017.json"
 COCO_IMAGES = COCO_MINI / "train2017"
 

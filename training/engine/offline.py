@@ -1,4 +1,4 @@
-"""Keep Ultralytics offline and its files in one place (see ../shared/notes/ultralytics-offline.md).
+"""Keep Ultralytics offline and its files in one place.
 
 Call `prepare()` before importing anything heavy from Ultralytics' trainer: it sets the environment
 switches (when unset), places a local TTF as Arial.ttf so `check_font` never downloads, turns settings

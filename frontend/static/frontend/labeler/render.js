@@ -1,6 +1,6 @@
 // Drawing only: SVG elements from the document and the transient UI state. Never writes state.
 //
-// Why SVG: the probe (../shared/notes/labeler-probe.md) measured 60 fps dragging one of 6,160 points
+// Why SVG: a probe measured 60 fps dragging one of 6,160 points
 // with one <circle> per point, while a canvas redrawn whole on every move did not. Each render
 // diffs by reference (documents are immutable and share untouched parts), so a drag touches one
 // circle and the lines that end in it. Crisp at any zoom: strokes use non-scaling-stroke, and point

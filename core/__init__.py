@@ -1,0 +1,1 @@
+"""Framework-free pieces shared by every app's cores (formats, metrics, engines). No Django imports."""
