@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test test-py test-js browser migrate bench clean
+.PHONY: install run worker test test-py test-js browser migrate bench docs clean
 
 install: $(STAMP)
 
@@ -51,6 +51,10 @@ test-py:
 test-js:
 	@files=$$(find frontend training labeling deploy -name '*.test.mjs' -not -path '*/node_modules/*' 2>/dev/null); \
 	if [ -n "$$files" ]; then node --test $$files; else echo "no JS tests"; fi
+
+# Refresh the README's screenshots (the browser tests save them to docs/ only here).
+docs: install browser
+	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_labeler_browser.py -k "template_by_clicking or three_images"
 
 bench: install
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f; done

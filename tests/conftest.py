@@ -148,6 +148,17 @@ def celery_worker(transactional_db, settings, tmp_path):
 
 
 # ---------------------------------------------------------------- browser
+@pytest.fixture
+def screenshot_dir(tmp_path):
+    """Where browser tests save screenshots: a temporary folder, or $SCREENSHOT_DIR (`make docs`: docs/).
+
+    Tests never rewrite tracked files on their own."""
+    target = Path(os.environ["SCREENSHOT_DIR"]).resolve() if os.environ.get("SCREENSHOT_DIR") else tmp_path / "shots"
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+
 @pytest.fixture(scope="session")
 def chromium_context_factory(tmp_path_factory):
     """Launch Debian's Chromium through Playwright; each call gives a fresh persistent context."""

@@ -1,8 +1,8 @@
 """The labeler in real Chromium: a person's clicks and drags, then the stored JSON through the API.
 
 Setup data are real COCO photos from tests/data/coco; the skeleton is five COCO keypoints
-(nose, wrists, ankles) placed where the COCO annotation puts them, so the screenshots saved to docs/
-show a real labelled person.
+(nose, wrists, ankles) placed where the COCO annotation puts them, so the screenshots show a real labelled
+person. They go to a temporary folder; `make docs` sets SCREENSHOT_DIR=docs to refresh the README's pictures.
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ PHOTOS = ["000000000785.jpg", "000000196141.jpg", "000000197388.jpg"]
 NAMES = ["nose", "left_wrist", "right_wrist", "left_ankle", "right_ankle"]
 COCO_INDEX = [0, 9, 10, 15, 16]
 CONNECTIONS = [(0, 1, "#f97316"), (0, 2, "#3b82f6"), (1, 3, "#22c55e"), (2, 4, "#a855f7")]
-DOCS = REPO / "docs"
 # Chromium logs every 4xx answer as a console error. Where that answer is the point of the test
 # (a 409 conflict; a 400 for a broken upload), exactly that message is allowed.
 EXPECTED_409 = "Failed to load resource: the server responded with a status of 409"
@@ -132,7 +131,7 @@ def setup_dataset(api, dataset, photos=PHOTOS) -> tuple[list[dict], dict]:
 
 
 # ---------------------------------------------------------------- dataset page and template editor
-def test_upload_create_class_and_build_template_by_clicking(browser_page, api, dataset):
+def test_upload_create_class_and_build_template_by_clicking(browser_page, api, dataset, screenshot_dir):
     page = browser_page
     page.goto(f"{page.base}/datasets/{dataset['id']}/")
     page.wait_for_function("document.getElementById('progress').textContent.includes('0 of 0')")
@@ -220,10 +219,9 @@ def test_upload_create_class_and_build_template_by_clicking(browser_page, api, d
     page.click("#confirm")
     page.wait_for_function("document.getElementById('template-status').dataset.state === 'saved' && "
                            "document.getElementById('template-status').textContent.includes('5 keypoints')")
-    DOCS.mkdir(exist_ok=True)
     page.mouse.move(*clicked[1])
     page.wait_for_timeout(100)
-    page.screenshot(path=str(DOCS / "template-editor.png"))
+    page.screenshot(path=str(screenshot_dir / "template-editor.png"))
 
     cls = api.get(f"/api/v1/classes/{cls['id']}/").json()
     assert [k["name"] for k in cls["keypoints"]] == NAMES
@@ -239,7 +237,7 @@ def test_upload_create_class_and_build_template_by_clicking(browser_page, api, d
 
 
 # ---------------------------------------------------------------- labelling
-def test_label_three_images_with_undo_redo_and_reload(browser_page, api, dataset):
+def test_label_three_images_with_undo_redo_and_reload(browser_page, api, dataset, screenshot_dir):
     page = browser_page
     images, cls = setup_dataset(api, dataset)
     ids = [img["id"] for img in images]
@@ -345,8 +343,7 @@ def test_label_three_images_with_undo_redo_and_reload(browser_page, api, dataset
     page.locator("#instance-list li").first.click()
     page.mouse.move(*screen(page, *point(page, 0, 1)[:2]))
     page.wait_for_timeout(150)
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "labeler.png"))
+    page.screenshot(path=str(screenshot_dir / "labeler.png"))
     assert not errors(page), page.errors
 
 
