@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.conftest import REPO, SAMPLES_DIR, upload
+from tests.conftest import SAMPLES_DIR, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
