@@ -49,7 +49,7 @@ test-py:
 	$(PY) -m pytest
 
 test-js:
-	@files=$$(find frontend training labeling deploy -name '*.test.mjs' -not -path '*/node_modules/*' 2>/dev/null); \
+	@files=$$(find frontend datasets labeling training deploy autolabel -name '*.test.mjs' -not -path '*/node_modules/*' 2>/dev/null); \
 	if [ -n "$$files" ]; then node --test $$files; else echo "no JS tests"; fi
 
 # Refresh the README's screenshots (the browser tests save them to docs/ only here).

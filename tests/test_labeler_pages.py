@@ -38,7 +38,7 @@ def test_owner_sees_the_labeler_and_template_editor(web, labelled_setup):
     body = page.content.decode()
     assert f'data-image="{images[1]["id"]}"' in body
     assert 'id="save-status"' in body and 'rel="icon" href="data:,"' in body
-    assert "labeler/labeler_page.js" in body
+    assert "labeling/labeler_page.js" in body
     editor = web.get(f"/datasets/{dataset['id']}/classes/{cls['id']}/template/").content.decode()
     # No template image yet: the dataset's first image is the example to draw on.
     assert f'data-image="{images[0]["id"]}"' in editor

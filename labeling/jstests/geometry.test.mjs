@@ -4,7 +4,7 @@ import { test } from "node:test";
 import {
   clampMove, clampRect, distToSegment, fitView, handleAt, instanceAt, mirrorKeypoints, nearestPoint, rectFromCorners,
   remapToBox, resizeRect, templateExtent, templateToBox, toImage, toScreen, zoomAt,
-} from "../static/frontend/labeler/geometry.js";
+} from "../static/labeling/geometry.js";
 
 const close = (a, b, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
 

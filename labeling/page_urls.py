@@ -3,8 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.dataset_list, name="home"),
-    path("datasets/<int:pk>/", views.dataset_detail, name="dataset-page"),
     path("datasets/<int:pk>/label/<int:image_id>/", views.labeler, name="labeler-page"),
     path("datasets/<int:pk>/classes/<int:class_id>/template/", views.template_editor, name="template-editor-page"),
 ]

@@ -1,4 +1,4 @@
-import { api } from "./api.js";
+import { api } from "../frontend/api.js";
 
 const list = document.getElementById("datasets");
 const form = document.getElementById("new-dataset");

@@ -1,7 +1,7 @@
 // The labeler's side panels, drawn from the document: instance list, selected point, save state, class
 // picker. Plain DOM writes with every input passed in, so the page module keeps only the wiring.
 
-import { SAVE_STATES } from "./api.js";
+import { SAVE_STATES } from "./autosave.js";
 import { VISIBILITY_NAMES } from "./state.js";
 
 const timers = new WeakMap();

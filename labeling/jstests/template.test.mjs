@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Store } from "../static/frontend/labeler/state.js";
+import { Store } from "../static/labeling/state.js";
 import {
   derivePairs, emptyTemplate, mirrorName, nextKeypointName, templateFromServer, templateProblems, templateReducer, templateToServer,
-} from "../static/frontend/labeler/template.js";
+} from "../static/labeling/template.js";
 
 function build(names) {
   const store = new Store(templateReducer, emptyTemplate());

@@ -1,7 +1,7 @@
 // One XMLHttpRequest per file, so each file has its own progress bar and its own error.
 // (fetch() cannot report upload progress; XHR's upload.onprogress can.)
 
-import { csrfToken } from "./api.js";
+import { csrfToken } from "../frontend/api.js";
 
 /**
  * POST one file as multipart `files`; resolves to {status, body} (never rejects; status 0 is a

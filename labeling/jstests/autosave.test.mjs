@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { Autosaver, clearJournal, readJournal, writeJournal } from "../static/frontend/labeler/api.js";
+import { Autosaver, clearJournal, readJournal, writeJournal } from "../static/labeling/autosave.js";
 
 /** Manual timers: tests advance time by running what is due. */
 function fakeTimers() {

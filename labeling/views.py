@@ -1,5 +1,4 @@
-"""Server-rendered page shells; the data comes from the REST API through ES modules."""
-from django.conf import settings
+"""The labeler and template-editor pages; the data comes from the REST API through ES modules."""
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -10,28 +9,12 @@ from datasets import selectors
 
 @login_required
 @ensure_csrf_cookie
-def dataset_list(request):
-    return render(request, "frontend/dataset_list.html")
-
-
-@login_required
-@ensure_csrf_cookie
-def dataset_detail(request, pk):
-    dataset = selectors.dataset_get(request.user, pk)
-    max_bytes = settings.MAX_IMAGE_BYTES
-    return render(request, "frontend/dataset_detail.html", {
-        "dataset": dataset, "max_image_bytes": max_bytes, "max_image_mb": max_bytes // (1024 * 1024),
-    })
-
-
-@login_required
-@ensure_csrf_cookie
 def labeler(request, pk, image_id):
     dataset = selectors.dataset_get(request.user, pk)
     image = selectors.image_get(request.user, image_id)
     if image.dataset_id != dataset.pk:
         raise Http404("no such image in this dataset")
-    return render(request, "frontend/labeler.html", {"dataset": dataset, "image": image})
+    return render(request, "labeling/labeler.html", {"dataset": dataset, "image": image})
 
 
 @login_required
@@ -46,6 +29,6 @@ def template_editor(request, pk, class_id):
     first_unlabelled = selectors.images_of(dataset, labelled=False).values_list("id", flat=True).first()
     if first_unlabelled is None:
         first_unlabelled = selectors.images_of(dataset).values_list("id", flat=True).first()
-    return render(request, "frontend/template_editor.html", {
+    return render(request, "labeling/template_editor.html", {
         "dataset": dataset, "cls": cls, "image": image, "first_unlabelled": first_unlabelled,
     })

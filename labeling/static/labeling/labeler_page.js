@@ -1,11 +1,9 @@
 // The labelling page: wires the document (state.js), the stage and tools, the renderer and the
 // autosaver together. Moving between images happens in place (history.pushState), saving first.
 
-import { ApiError } from "../api.js";
-import {
-  Autosaver, clearJournal, loadAnnotation, loadClasses, loadImage, loadProgress, putAnnotation,
-  readJournal, sendKeepalive, writeJournal,
-} from "./api.js";
+import { ApiError } from "../frontend/api.js";
+import { loadAnnotation, loadClasses, loadImage, loadProgress, putAnnotation, sendKeepalive } from "./api.js";
+import { Autosaver, clearJournal, readJournal, writeJournal } from "./autosave.js";
 import { bindLabelerControls } from "./controls.js";
 import { createHelp } from "./help.js";
 import { flash, renderClassOptions, renderInstances, renderSaveState, selectionText } from "./panels.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { LABELER_SHORTCUTS, TEMPLATE_SHORTCUTS, comboOf, keyLabel, matchShortcut } from "../static/frontend/labeler/shortcuts.js";
+import { LABELER_SHORTCUTS, TEMPLATE_SHORTCUTS, comboOf, keyLabel, matchShortcut } from "../static/labeling/shortcuts.js";
 
 const key = (k, mods = {}) => ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
 

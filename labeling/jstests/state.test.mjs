@@ -3,7 +3,7 @@ import { test } from "node:test";
 
 import {
   ABSENT, OCCLUDED, Store, VISIBLE, cycleVisibility, docFromServer, docToServer, emptyDoc, labelReducer, sameAnnotation,
-} from "../static/frontend/labeler/state.js";
+} from "../static/labeling/state.js";
 
 const person = {
   id: 7, name: "person", color: "#ff0000",

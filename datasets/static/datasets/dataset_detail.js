@@ -1,7 +1,7 @@
 // Dataset page: drag-and-drop upload (one request per file, each with its progress bar and error),
 // classes with "+", "Start labelling", training readiness, and the image grid.
 
-import { api } from "./api.js";
+import { api } from "../frontend/api.js";
 import { describeResult, eachLimited, uploadFile } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
