@@ -51,6 +51,7 @@ def main() -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from rest_framework.test import APIClient
 
+    from accounts.selectors import personal_workspace
     from datasets.models import Dataset, Image
     from datasets.splits import split_for
 
@@ -72,7 +73,7 @@ def main() -> None:
     print(f"floor (verify + write): {floor:.2f} s, {N_UPLOAD / floor:.0f} images/s")
     print(f"API upload:             {api_s:.2f} s, {N_UPLOAD / api_s:.0f} images/s  (ratio {api_s / floor:.2f})")
 
-    big = Dataset.objects.create(owner=user, name="ten-thousand")
+    big = Dataset.objects.create(workspace=personal_workspace(user), created_by=user, name="ten-thousand")
     rows = []
     for i in range(N_LIST):
         sha = f"{i:064x}"

@@ -87,8 +87,9 @@ def setup_data(env: dict) -> tuple[int, int]:
     django.setup()
     from django.contrib.auth import get_user_model
 
+    from accounts.selectors import personal_workspace
     from datasets import services
-    from labeling.services import annotation_save
+    from datasets.annotations import annotation_write
 
     spec = load_skeleton()
     names = spec["keypoints"]
@@ -98,7 +99,7 @@ def setup_data(env: dict) -> tuple[int, int]:
     sk_colors = spec.get("skeleton_colors") or [[0, 255, 0]] * len(spec["skeleton"])
     hexc = lambda c: "#%02x%02x%02x" % tuple(int(v) for v in c[:3])  # noqa: E731
     user = get_user_model().objects.create_user("bench", password="bench-pass-123")
-    dataset = services.dataset_create(owner=user, name="labeler-bench")
+    dataset = services.dataset_create(workspace=personal_workspace(user), user=user, name="labeler-bench")
     image, _ = services.image_add(dataset=dataset, name="bench.jpg", data=photo_bytes())
     cls = services.class_create(
         dataset=dataset, name="person", color="#e11d48",
@@ -113,7 +114,7 @@ def setup_data(env: dict) -> tuple[int, int]:
         bx, by, bw, bh = (i % cols) * cw + 8, (i // cols) * ch + 8, cw - 16, ch - 16
         kps = [[bx + x * bw, by + y * bh, 2 if rng.random() > 0.1 else 1] for x, y in layout]
         instances.append({"class": cls.pk, "bbox": [bx, by, bw, bh], "keypoints": kps})
-    annotation_save(image=image, version=0, instances=instances, user=user)
+    annotation_write(image=image, version=0, instances=instances, user=user)
     return dataset.pk, image.pk
 
 

@@ -76,7 +76,7 @@ def platform_child(tmp: Path, job: dict) -> None:
     import ultralytics  # noqa: F401  (outside the clock, as in the plain script)
 
     user = get_user_model().objects.get(username="bench")
-    dataset = Dataset.objects.get(owner=user)
+    dataset = Dataset.objects.get(created_by=user)
     t = time.perf_counter()
     session = training_session_start(user=user, dataset=dataset, params=job["params"], name=job["name"], enqueue=False)
     t_snap = time.perf_counter() - t
@@ -118,13 +118,14 @@ def main() -> None:
     from django.core.management import call_command
 
     from datasets.exchange import coco_import_dir
+    from accounts.selectors import personal_workspace
     from datasets.services import dataset_create
     from training.engine import devices, offline
     from training.services import training_session_start
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-pass-123")
-    dataset = dataset_create(owner=user, name="coco mini")
+    dataset = dataset_create(workspace=personal_workspace(user), user=user, name="coco mini")
     info = coco_import_dir(dataset=dataset, json_path=COCO / "annotations" / "person_keypoints_train2017.json",
                            images_dir=COCO / "train2017")
     offline.prepare()  # font and settings in place before either run

@@ -2,11 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import Me, ObtainToken
-
 api_v1 = [
-    path("auth/token/", ObtainToken.as_view(), name="api-token"),
-    path("auth/me/", Me.as_view(), name="api-me"),
+    path("", include("accounts.api_urls")),
     path("", include("datasets.urls")),
     path("", include("labeling.urls")),
     path("", include("training.urls")),

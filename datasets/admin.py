@@ -5,7 +5,7 @@ from .models import Annotation, Dataset, Image, SkeletonClass
 
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "created_at"]
+    list_display = ["name", "workspace", "created_by", "created_at"]
 
 
 @admin.register(SkeletonClass)

@@ -13,6 +13,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import Action
+from accounts.selectors import workspace_from_request
 from config.errors import InvalidInput
 
 from . import exchange, selectors, services, storage
@@ -33,21 +35,47 @@ def _bool_param(request, name: str) -> bool | None:
     raise InvalidInput(f"{name} must be true or false", field=name)
 
 
+WORKSPACE_PARAM = OpenApiParameter(
+    "workspace", OpenApiTypes.INT, description="A workspace id (also the X-Workspace header). Lists: only that "
+    "workspace (default: every workspace you belong to). Create: where the new object goes (default: your "
+    "personal workspace).")
+# What each HTTP method on a dataset-scoped object asks of the caller's role.
+WRITE_ACTIONS = {"GET": Action.VIEW, "HEAD": Action.VIEW, "OPTIONS": Action.VIEW}
+
+
+def _action(request, write: str) -> str:
+    return WRITE_ACTIONS.get(request.method, write)
+
+
 class DatasetListCreate(generics.ListCreateAPIView):
     serializer_class = DatasetSerializer
 
     def get_queryset(self):
-        return selectors.datasets_for(self.request.user)
+        raw = self.request.query_params.get("workspace") or self.request.META.get("HTTP_X_WORKSPACE")
+        workspace = workspace_from_request(self.request) if raw else None
+        return selectors.datasets_for(self.request.user, workspace)
+
+    @extend_schema(parameters=[WORKSPACE_PARAM])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(parameters=[WORKSPACE_PARAM])
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        serializer.instance = services.dataset_create(owner=self.request.user, **serializer.validated_data)
+        workspace = workspace_from_request(self.request, Action.MANAGE_DATA)
+        dataset = services.dataset_create(workspace=workspace, user=self.request.user, **serializer.validated_data)
+        serializer.instance = selectors.datasets_for(self.request.user).get(pk=dataset.pk)
 
 
 class DatasetDetail(generics.RetrieveUpdateDestroyAPIView):
     serializer_class = DatasetSerializer
 
-    def get_queryset(self):
-        return selectors.datasets_for(self.request.user)
+    def get_object(self):
+        action = Action.DELETE_DATASET if self.request.method == "DELETE" else _action(self.request, Action.MANAGE_DATA)
+        dataset = selectors.dataset_get(self.request.user, self.kwargs["pk"], action)
+        return selectors.datasets_for(self.request.user).get(pk=dataset.pk)
 
     def perform_update(self, serializer):
         services.dataset_update(dataset=serializer.instance, **serializer.validated_data)
@@ -88,7 +116,7 @@ class DatasetImages(generics.ListAPIView):
                                "reported in `errors` with its reason. 400 (413 when every bad file was too large) "
                                "when nothing could be stored.")
     def post(self, request, pk):
-        dataset = selectors.dataset_get(request.user, pk)
+        dataset = selectors.dataset_get(request.user, pk, Action.MANAGE_DATA)
         files = request.FILES.getlist("files")
         if not files:
             raise InvalidInput("send one or more files in the multipart field 'files'", field="files")
@@ -111,7 +139,7 @@ class ImageDetail(generics.RetrieveUpdateDestroyAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_object(self):
-        return selectors.image_get(self.request.user, self.kwargs["pk"])
+        return selectors.image_get(self.request.user, self.kwargs["pk"], _action(self.request, Action.MANAGE_DATA))
 
     def get(self, request, *args, **kwargs):
         image = self.get_object()
@@ -157,7 +185,7 @@ class ClassListCreate(generics.ListCreateAPIView):
     pagination_class = None
 
     def get_dataset(self):
-        return selectors.dataset_get(self.request.user, self.kwargs["pk"])
+        return selectors.dataset_get(self.request.user, self.kwargs["pk"], _action(self.request, Action.MANAGE_DATA))
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "dataset": self.get_dataset()}
@@ -173,21 +201,22 @@ class ClassDetail(generics.RetrieveUpdateDestroyAPIView):
     serializer_class = SkeletonClassSerializer
 
     def get_object(self):
-        return selectors.class_get(self.request.user, self.kwargs["pk"])
+        return selectors.class_get(self.request.user, self.kwargs["pk"], _action(self.request, Action.MANAGE_DATA))
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
         if "pk" in self.kwargs:
-            ctx["dataset"] = selectors.class_get(self.request.user, self.kwargs["pk"]).dataset
+            ctx["dataset"] = self.get_object().dataset
         return ctx
 
     def perform_update(self, serializer):
-        serializer.instance = services.class_update(cls=serializer.instance, **serializer.validated_data)
+        serializer.instance = services.class_update(cls=serializer.instance, user=self.request.user,
+                                                    **serializer.validated_data)
 
     @extend_schema(parameters=[OpenApiParameter("force", OpenApiTypes.BOOL,
                                                 description="Also delete this class's labelled instances.")])
     def delete(self, request, *args, **kwargs):
-        services.class_delete(cls=self.get_object(), force=bool(_bool_param(request, "force")))
+        services.class_delete(cls=self.get_object(), force=bool(_bool_param(request, "force")), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -228,8 +257,10 @@ class DatasetImportCoco(APIView):
     @extend_schema(request={"multipart/form-data": ImportZipSerializer}, responses={201: ImportResultSerializer},
                    description="Import a zip holding one COCO keypoints .json and its images. All or nothing.")
     def post(self, request, pk):
-        dataset = selectors.dataset_get(request.user, pk)
+        dataset = selectors.dataset_get(request.user, pk, Action.MANAGE_DATA)
         upload = request.FILES.get("file")
         if upload is None:
             raise ValidationError({"file": ["send the zip in the multipart field 'file'"]})
-        return Response(exchange.coco_import_zip(dataset=dataset, fileobj=upload), status=status.HTTP_201_CREATED)
+        mode = request.data.get("mode") or "skip"
+        return Response(exchange.coco_import_zip(dataset=dataset, fileobj=upload, mode=mode, user=request.user),
+                        status=status.HTTP_201_CREATED)

@@ -19,8 +19,9 @@ from .formats.records import ClassSpec, FormatError, ImageRecord, InstanceRecord
 from .formats.yolo import write_yolo
 from .imaging import BadImage
 from .instances import validate_instances
-from .models import Annotation, Dataset, SkeletonClass
-from .services import class_create, image_add, sync_label_state
+from .annotations import annotation_update
+from .models import Dataset, SkeletonClass
+from .services import class_create, image_add
 
 
 def _load_json(raw: bytes, field: str) -> dict:
@@ -30,12 +31,34 @@ def _load_json(raw: bytes, field: str) -> dict:
         raise InvalidInput(f"the annotations file is not valid JSON: {exc}", field=field) from exc
 
 
+IMPORT_MODES = ("skip", "merge", "replace")
+
+
+def _apply_mode(mode: str, instances: list, no_objects: bool):
+    """The (instances, no_objects) an import writes into an image, given what the image already holds."""
+    def transform(current: list, current_no_objects: bool):
+        labelled = current_no_objects or bool(current)
+        if labelled and mode == "skip":
+            return None
+        if labelled and mode == "merge":
+            merged = current + instances
+            return merged, not merged and (current_no_objects or no_objects)
+        return instances, no_objects
+    return transform
+
+
 @transaction.atomic
-def coco_import(*, dataset: Dataset, coco: dict, read_image: Callable[[str], bytes | None]) -> dict:
+def coco_import(*, dataset: Dataset, coco: dict, read_image: Callable[[str], bytes | None], mode: str = "skip",
+                user=None) -> dict:
     """Import a COCO keypoints dict; `read_image(file_name)` returns the bytes or None if missing.
 
     All or nothing: a missing or bad image, or an invalid instance, rolls the whole import back.
+    `mode` decides what happens to images that already have labels (or "no objects"): "skip" (default:
+    left as they are and listed in `skipped`), "merge" (the file's instances are added to theirs) or
+    "replace" (the file's instances replace theirs). Every image whose labels changed is listed in `changed`.
     """
+    if mode not in IMPORT_MODES:
+        raise InvalidInput(f"mode must be one of {list(IMPORT_MODES)}", field="mode")
     try:
         parsed = parse_coco(coco)
     except FormatError as exc:
@@ -59,6 +82,7 @@ def coco_import(*, dataset: Dataset, coco: dict, read_image: Callable[[str], byt
 
     missing = []
     created = duplicates = 0
+    skipped, changed = [], []
     for rec in parsed.images:
         data = read_image(rec.file_name)
         if data is None:
@@ -76,21 +100,29 @@ def coco_import(*, dataset: Dataset, coco: dict, read_image: Callable[[str], byt
             instances = validate_instances(raw, width=image.width, height=image.height, keypoint_counts=counts)
         except InvalidInput as exc:
             raise InvalidInput(f"image {rec.file_name}: {exc.message}", field=f"annotations.{exc.field}") from exc
-        ann, _ = Annotation.objects.get_or_create(image=image)
-        ann.instances = instances
         # COCO labels every object of its categories, so an image listed without one is a negative.
-        ann.no_objects = not instances
-        ann.version += 1
-        ann.save()
-        sync_label_state(ann)
+        written = annotation_update(image=image, transform=_apply_mode(mode, instances, not instances), user=user)
+        entry = {"image": image.pk, "file_name": rec.file_name}
+        if written is None:
+            skipped.append(entry)
+        else:
+            changed.append(entry)
     if missing:
         shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
         raise InvalidInput(f"{len(missing)} image file(s) named in the JSON were not found: {shown}", field="images")
-    return {"images_created": created, "images_existing": duplicates, "classes": class_ids,
-            "instances": sum(len(r.instances) for r in parsed.images), "warnings": parsed.warnings}
+    warnings = list(parsed.warnings)
+    if skipped:
+        shown = ", ".join(e["file_name"] for e in skipped[:10]) + (f" and {len(skipped) - 10} more"
+                                                                   if len(skipped) > 10 else "")
+        warnings.append(f"{len(skipped)} image(s) already had labels and were left as they are (import with "
+                        f"mode=merge or mode=replace to change them): {shown}")
+    return {"images_created": created, "images_existing": duplicates, "classes": class_ids, "mode": mode,
+            "instances": sum(len(r.instances) for r in parsed.images), "changed": changed, "skipped": skipped,
+            "warnings": warnings}
 
 
-def coco_import_dir(*, dataset: Dataset, json_path: str | Path, images_dir: str | Path) -> dict:
+def coco_import_dir(*, dataset: Dataset, json_path: str | Path, images_dir: str | Path, mode: str = "skip",
+                    user=None) -> dict:
     root = Path(images_dir).resolve()
 
     def read(name: str) -> bytes | None:
@@ -100,10 +132,11 @@ def coco_import_dir(*, dataset: Dataset, json_path: str | Path, images_dir: str 
                 return candidate.read_bytes()
         return None
 
-    return coco_import(dataset=dataset, coco=_load_json(Path(json_path).read_bytes(), "json"), read_image=read)
+    return coco_import(dataset=dataset, coco=_load_json(Path(json_path).read_bytes(), "json"), read_image=read,
+                       mode=mode, user=user)
 
 
-def coco_import_zip(*, dataset: Dataset, fileobj) -> dict:
+def coco_import_zip(*, dataset: Dataset, fileobj, mode: str = "skip", user=None) -> dict:
     """A zip holding one COCO .json and its images anywhere inside (matched by path, then by base name)."""
     try:
         zf = open_zip(fileobj, settings.MAX_ZIP_BYTES)
@@ -128,7 +161,7 @@ def coco_import_zip(*, dataset: Dataset, fileobj) -> dict:
 
     with zf.open(jsons[0]) as fh:
         coco = _load_json(fh.read(), "file")
-    return coco_import(dataset=dataset, coco=coco, read_image=read)
+    return coco_import(dataset=dataset, coco=coco, read_image=read, mode=mode, user=user)
 
 
 # ---------------------------------------------------------------- export

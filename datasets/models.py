@@ -3,7 +3,9 @@ from django.db import models
 
 
 class Dataset(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="datasets")
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="datasets")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     # Share of images put in the val split; the split of one image depends only on its content hash.
@@ -12,7 +14,7 @@ class Dataset(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="dataset_unique_name_per_owner")]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="dataset_unique_name_per_workspace")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,8 +1,12 @@
-"""Reads shared by views, tasks and other apps; every one is scoped to an owner."""
+"""Reads shared by views, tasks and other apps. Every one that takes a user is scoped to the user's workspaces
+and checks their role for the action (accounts.selectors): not a member → 404, role too low → 403."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+
+from accounts.roles import Action
+from accounts.selectors import check_role, scoped
 
 from .models import Dataset, Image, SkeletonClass
 
@@ -10,23 +14,46 @@ from .models import Dataset, Image, SkeletonClass
 RECOMMENDED_LABELLED = 250
 
 
-def datasets_for(user) -> QuerySet[Dataset]:
-    return Dataset.objects.filter(owner=user).annotate(
+def _counted(qs: QuerySet[Dataset]) -> QuerySet[Dataset]:
+    return qs.annotate(
         image_count=Count("images", distinct=True),
         labelled_count=Count("images", filter=Q(images__labelled=True), distinct=True),
     ).order_by("-created_at", "-id")
 
 
-def dataset_get(user, pk) -> Dataset:
-    return get_object_or_404(Dataset.objects.filter(owner=user), pk=pk)
+def datasets_for(user, workspace=None) -> QuerySet[Dataset]:
+    """The datasets the user can see (in one workspace when given), with counts and `my_role`."""
+    qs = scoped(Dataset.objects.all(), user)
+    if workspace is not None:
+        qs = qs.filter(workspace=workspace)
+    return _counted(qs)
 
 
-def image_get(user, pk) -> Image:
-    return get_object_or_404(Image.objects.select_related("dataset").filter(dataset__owner=user), pk=pk)
+def _get(qs: QuerySet, pk, what: str):
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, TypeError, ValueError):
+        raise Http404(f"no such {what}") from None
 
 
-def class_get(user, pk) -> SkeletonClass:
-    return get_object_or_404(SkeletonClass.objects.select_related("dataset").filter(dataset__owner=user), pk=pk)
+def dataset_get(user, pk, action: str = Action.VIEW) -> Dataset:
+    dataset = _get(scoped(Dataset.objects.select_related("workspace"), user), pk, "dataset")
+    check_role(dataset.my_role, action, dataset.workspace.name)
+    return dataset
+
+
+def image_get(user, pk, action: str = Action.VIEW) -> Image:
+    image = _get(scoped(Image.objects.select_related("dataset", "dataset__workspace"), user, "dataset__workspace"),
+                 pk, "image")
+    check_role(image.my_role, action, image.dataset.workspace.name)
+    return image
+
+
+def class_get(user, pk, action: str = Action.VIEW) -> SkeletonClass:
+    cls = _get(scoped(SkeletonClass.objects.select_related("dataset", "dataset__workspace"), user,
+                      "dataset__workspace"), pk, "class")
+    check_role(cls.my_role, action, cls.dataset.workspace.name)
+    return cls
 
 
 def images_of(dataset: Dataset, *, labelled: bool | None = None, split: str | None = None) -> QuerySet[Image]:

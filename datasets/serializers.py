@@ -7,14 +7,17 @@ HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
 
 
 class DatasetSerializer(serializers.ModelSerializer):
+    my_role = serializers.CharField(read_only=True, default=None, help_text="Your role in the dataset's workspace.")
+    workspace_name = serializers.CharField(source="workspace.name", read_only=True)
     image_count = serializers.IntegerField(read_only=True, default=0)
     labelled_count = serializers.IntegerField(read_only=True, default=0)
     val_fraction = serializers.FloatField(min_value=0.0, max_value=0.9, required=False)
 
     class Meta:
         model = Dataset
-        fields = ["id", "name", "description", "val_fraction", "image_count", "labelled_count", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = ["id", "workspace", "workspace_name", "my_role", "name", "description", "val_fraction", "image_count",
+                  "labelled_count", "created_at"]
+        read_only_fields = ["id", "workspace", "created_at"]
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -104,13 +107,24 @@ class ProgressSerializer(serializers.Serializer):
     recommended_labelled = serializers.IntegerField(help_text="Below this many labelled images, expect poor results.")
 
 
+class ImportedImageSerializer(serializers.Serializer):
+    image = serializers.IntegerField()
+    file_name = serializers.CharField()
+
+
 class ImportResultSerializer(serializers.Serializer):
     images_created = serializers.IntegerField()
     images_existing = serializers.IntegerField()
     classes = serializers.ListField(child=serializers.IntegerField())
+    mode = serializers.ChoiceField(choices=["skip", "merge", "replace"])
     instances = serializers.IntegerField()
+    changed = ImportedImageSerializer(many=True, help_text="Images whose labels this import wrote.")
+    skipped = ImportedImageSerializer(many=True, help_text="Images that already had labels and were left alone.")
     warnings = serializers.ListField(child=serializers.CharField())
 
 
 class ImportZipSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A zip holding one COCO keypoints .json and its images.")
+    mode = serializers.ChoiceField(choices=["skip", "merge", "replace"], default="skip", required=False,
+                                   help_text="Images that already have labels: skip (default: leave them, list "
+                                             "them), merge (add the file's instances) or replace.")

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from . import storage
 from .archives import IMAGE_SUFFIXES, ArchiveError, iter_members, open_zip
+from .annotations import annotations_update_dataset
 from .errors import ClassInUse, InvalidInput
 from .formats.skeleton import derive_flip_pairs
 from .imaging import BadImage, CheckedImage, check_image
@@ -18,16 +19,18 @@ from .splits import split_for
 
 
 # ---------------------------------------------------------------- datasets
-def dataset_create(*, owner, name: str, description: str = "", val_fraction: float = 0.2) -> Dataset:
-    if Dataset.objects.filter(owner=owner, name=name).exists():
-        raise InvalidInput(f"you already have a dataset named {name!r}", field="name")
-    return Dataset.objects.create(owner=owner, name=name, description=description, val_fraction=val_fraction)
+def dataset_create(*, workspace, user=None, name: str, description: str = "", val_fraction: float = 0.2) -> Dataset:
+    if Dataset.objects.filter(workspace=workspace, name=name).exists():
+        raise InvalidInput(f"the workspace already has a dataset named {name!r}", field="name")
+    return Dataset.objects.create(workspace=workspace, created_by=user, name=name, description=description,
+                                  val_fraction=val_fraction)
 
 
 @transaction.atomic
 def dataset_update(*, dataset: Dataset, **changes) -> Dataset:
-    if "name" in changes and Dataset.objects.filter(owner=dataset.owner, name=changes["name"]).exclude(pk=dataset.pk).exists():
-        raise InvalidInput(f"you already have a dataset named {changes['name']!r}", field="name")
+    if "name" in changes and Dataset.objects.filter(workspace_id=dataset.workspace_id, name=changes["name"]).exclude(
+            pk=dataset.pk).exists():
+        raise InvalidInput(f"the workspace already has a dataset named {changes['name']!r}", field="name")
     old_fraction = dataset.val_fraction
     for key, value in changes.items():
         setattr(dataset, key, value)
@@ -192,12 +195,6 @@ def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -
     return report
 
 
-def sync_label_state(ann: Annotation) -> None:
-    """Copy what the annotation says into the image's list/filter columns."""
-    Image.objects.filter(pk=ann.image_id).update(labelled=ann.no_objects or bool(ann.instances),
-                                                 instance_count=len(ann.instances))
-
-
 # ---------------------------------------------------------------- classes
 def _clean_template(keypoints: list[dict], connections: list[dict], flip_pairs: list | None,
                     sigmas: list | None) -> tuple[list[dict], list[dict], list[list[int]], list[float] | None]:
@@ -249,7 +246,7 @@ def class_create(*, dataset: Dataset, name: str, color: str = "#ff0000", keypoin
 
 
 @transaction.atomic
-def class_update(*, cls: SkeletonClass, **changes) -> SkeletonClass:
+def class_update(*, cls: SkeletonClass, user=None, **changes) -> SkeletonClass:
     """Update a class; a new keypoint list is mapped onto existing labels so they stay valid.
 
     Each keypoint may carry `source_index`, the index it had before (null for a new point). Without
@@ -286,7 +283,7 @@ def class_update(*, cls: SkeletonClass, **changes) -> SkeletonClass:
     cls.keypoints, cls.connections, cls.flip_pairs, cls.sigmas = kps, conns, pairs, sig
     cls.save()
     if mapping is not None and mapping != list(range(old_k)):
-        _remap_labels(cls, mapping)
+        _remap_labels(cls, mapping, user)
     return cls
 
 
@@ -296,32 +293,35 @@ def _remap_connections(connections: list[dict], mapping: list[int | None]) -> li
             for c in connections if c["a"] in new_index and c["b"] in new_index]
 
 
-def _remap_labels(cls: SkeletonClass, mapping: list[int | None]) -> None:
-    for ann in Annotation.objects.select_for_update().filter(image__dataset_id=cls.dataset_id):
-        changed = False
-        for inst in ann.instances:
-            if inst.get("class") != cls.pk:
-                continue
-            old = inst["keypoints"]
-            inst["keypoints"] = [list(old[s]) if s is not None and s < len(old) else [0, 0, 0] for s in mapping]
-            changed = True
-        if changed:
-            ann.version += 1
-            ann.save(update_fields=["instances", "version", "updated_at"])
+def _remap_labels(cls: SkeletonClass, mapping: list[int | None], user=None) -> None:
+    """Every label of the class follows the new keypoint list: moved points move, new ones are absent."""
+    def remap(instances: list, no_objects: bool):
+        if not any(inst.get("class") == cls.pk for inst in instances):
+            return None
+        for inst in instances:
+            if inst.get("class") == cls.pk:
+                old = inst["keypoints"]
+                inst["keypoints"] = [list(old[s]) if s is not None and s < len(old) else [0, 0, 0] for s in mapping]
+        return instances, no_objects
+
+    annotations_update_dataset(dataset_id=cls.dataset_id, transform=remap, user=user)
 
 
 @transaction.atomic
-def class_delete(*, cls: SkeletonClass, force: bool = False) -> None:
+def class_delete(*, cls: SkeletonClass, force: bool = False, user=None) -> None:
     """Refuse to drop labels silently: with labels, only `force` deletes them too."""
-    anns = list(Annotation.objects.select_for_update().filter(image__dataset_id=cls.dataset_id))
-    using = [a for a in anns if any(i.get("class") == cls.pk for i in a.instances)]
+    using = [(ann.image_id, sum(1 for i in ann.instances if i.get("class") == cls.pk))
+             for ann in Annotation.objects.filter(image__dataset_id=cls.dataset_id).only("image_id", "instances")]
+    using = [(image_id, n) for image_id, n in using if n]
     if using and not force:
-        count = sum(1 for a in using for i in a.instances if i.get("class") == cls.pk)
+        count = sum(n for _, n in using)
         raise ClassInUse(f"class {cls.name!r} has {count} labelled instance(s) on {len(using)} image(s); "
-                         "delete with ?force=true to remove them too", field="class")
-    for ann in using:
-        ann.instances = [i for i in ann.instances if i.get("class") != cls.pk]
-        ann.version += 1
-        ann.save(update_fields=["instances", "version", "updated_at"])
-        sync_label_state(ann)
+                         "delete with ?force=true to remove them too", field="class",
+                         instances=count, images=len(using))
+
+    def drop(instances: list, no_objects: bool):
+        kept = [i for i in instances if i.get("class") != cls.pk]
+        return None if len(kept) == len(instances) else (kept, no_objects)
+
+    annotations_update_dataset(dataset_id=cls.dataset_id, transform=drop, user=user)
     cls.delete()

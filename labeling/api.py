@@ -3,6 +3,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import Action
 from datasets import selectors
 
 from . import services
@@ -11,7 +12,8 @@ from .serializers import AnnotationSerializer, ConflictSerializer
 
 def _body(ann) -> dict:
     return {"image": ann.image_id, "version": ann.version, "no_objects": ann.no_objects,
-            "instances": ann.instances, "updated_at": ann.updated_at}
+            "instances": ann.instances, "updated_at": ann.updated_at,
+            "updated_by": ann.updated_by.get_username() if ann.updated_by_id else None}
 
 
 class ImageAnnotations(APIView):
@@ -20,11 +22,11 @@ class ImageAnnotations(APIView):
     @extend_schema(responses=AnnotationSerializer)
     def get(self, request, pk):
         image = selectors.image_get(request.user, pk)
-        return Response(_body(services.annotation_get(image)))
+        return Response(_body(services.annotation_read(image)))
 
     @extend_schema(request=AnnotationSerializer, responses={200: AnnotationSerializer, 409: ConflictSerializer})
     def put(self, request, pk):
-        image = selectors.image_get(request.user, pk)
+        image = selectors.image_get(request.user, pk, Action.LABEL)
         data = request.data
         if not isinstance(data, dict):
             raise ValidationError({"non_field_errors": ["send a JSON object"]})
@@ -34,6 +36,6 @@ class ImageAnnotations(APIView):
         no_objects = data.get("no_objects", False)
         if not isinstance(no_objects, bool):
             raise ValidationError({"no_objects": ["must be true or false"]})
-        ann = services.annotation_save(image=image, version=version, instances=data.get("instances", []),
-                                       no_objects=no_objects, user=request.user)
+        ann = services.annotation_write(image=image, version=version, instances=data.get("instances", []),
+                                        no_objects=no_objects, user=request.user)
         return Response(_body(ann))

@@ -22,6 +22,7 @@ class AnnotationSerializer(serializers.Serializer):
     no_objects = serializers.BooleanField(default=False)
     instances = InstanceSerializer(many=True, required=False)
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_by = serializers.CharField(read_only=True, allow_null=True, help_text="Who saved this version.")
 
 
 class ConflictSerializer(serializers.Serializer):

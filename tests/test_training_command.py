@@ -13,9 +13,10 @@ from tests.training_fixtures import import_subset
 @pytest.fixture
 def small_dataset(transactional_db, user, tmp_path):
     # transactional: the heartbeat thread writes through its own connection, as on a worker
+    from accounts.selectors import personal_workspace
     from datasets.services import dataset_create
 
-    ds = dataset_create(owner=user, name="cmd people")
+    ds = dataset_create(workspace=personal_workspace(user), user=user, name="cmd people")
     import_subset(ds.pk, tmp_path, 8)
     return ds
 

@@ -5,10 +5,10 @@ from .models import EpochMetric, TrainingSession, WorkerStatus
 
 @admin.register(TrainingSession)
 class TrainingSessionAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "owner", "algorithm", "status", "epoch", "epochs", "best_fitness", "worker",
+    list_display = ["id", "name", "workspace", "algorithm", "status", "epoch", "epochs", "best_fitness", "worker",
                     "created_at"]
     list_filter = ["status", "algorithm"]
-    search_fields = ["name", "dataset_name", "owner__username"]
+    search_fields = ["name", "dataset_name", "workspace__name"]
 
 
 @admin.register(EpochMetric)

@@ -10,8 +10,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.roles import Action
+from accounts.selectors import workspace_from_request
 from config.errors import InvalidInput
-from datasets.models import Dataset
+from datasets import selectors as dataset_selectors
 
 from . import liveness, selectors, services
 from .models import TrainingSession
@@ -46,12 +48,15 @@ class SessionListCreate(generics.ListAPIView):
         if status_filter and status_filter not in dict(TrainingSession.STATUSES):
             raise InvalidInput(f"status must be one of {[s for s, _ in TrainingSession.STATUSES]}", field="status")
         dataset = self.request.query_params.get("dataset")
-        return selectors.sessions_for(self.request.user, dataset_id=int(dataset) if dataset and dataset.isdigit() else None,
+        raw = self.request.query_params.get("workspace") or self.request.META.get("HTTP_X_WORKSPACE")
+        return selectors.sessions_for(self.request.user, workspace=workspace_from_request(self.request) if raw else None,
+                                      dataset_id=int(dataset) if dataset and dataset.isdigit() else None,
                                       status=status_filter)
 
     @extend_schema(parameters=[
         OpenApiParameter("dataset", OpenApiTypes.INT, description="Only sessions of this dataset."),
         OpenApiParameter("status", OpenApiTypes.STR, enum=[s for s, _ in TrainingSession.STATUSES]),
+        OpenApiParameter("workspace", OpenApiTypes.INT, description="Only this workspace (default: all of yours)."),
     ], description="Reading the list also marks sessions whose worker stopped sending heartbeats as failed.")
     def get(self, request, *args, **kwargs):
         liveness.sweep_stale_sessions()
@@ -67,9 +72,10 @@ class SessionListCreate(generics.ListAPIView):
         data = SessionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        dataset = Dataset.objects.filter(owner=request.user, pk=v["dataset"]).first()
+        dataset = dataset_selectors.datasets_for(request.user).filter(pk=v["dataset"]).first()
         if dataset is None:
             raise InvalidInput(f"you have no dataset with id {v['dataset']}", field="dataset")
+        dataset = dataset_selectors.dataset_get(request.user, dataset.pk, Action.TRAIN)
         initial_session = None
         if v.get("initial_session"):
             initial_session = selectors.sessions_for(request.user).filter(pk=v["initial_session"]).first()
@@ -97,7 +103,7 @@ class SessionDetail(APIView):
 
     @extend_schema(request=SessionUpdateSerializer, responses={200: TrainingSessionSerializer, **ERRORS})
     def patch(self, request, pk):
-        session = selectors.session_get(request.user, pk)
+        session = selectors.session_get(request.user, pk, Action.TRAIN)
         data = SessionUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = services.training_session_update(session=session, name=data.validated_data["name"])
@@ -106,7 +112,7 @@ class SessionDetail(APIView):
     @extend_schema(responses={204: None, **ERRORS, **CONFLICT}, description="Deletes the session and its files; "
                    "a queued or running session must be cancelled first.")
     def delete(self, request, pk):
-        services.training_session_delete(session=selectors.session_get(request.user, pk))
+        services.training_session_delete(session=selectors.session_get(request.user, pk, Action.TRAIN))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -133,7 +139,7 @@ class SessionCancel(APIView):
                    description="A queued session is cancelled at once; a running one stops within about a second "
                                "of its current batch, keeps last.pt (resumable) and becomes `cancelled`.")
     def post(self, request, pk):
-        session = services.training_session_cancel(session=selectors.session_get(request.user, pk))
+        session = services.training_session_cancel(session=selectors.session_get(request.user, pk, Action.TRAIN))
         return Response(TrainingSessionSerializer(session).data)
 
 
@@ -142,7 +148,7 @@ class SessionResume(APIView):
                    description="Queue a cancelled or failed session again; it continues from last.pt in the same run "
                                "folder (from the start when no epoch had finished).")
     def post(self, request, pk):
-        session = selectors.session_get(request.user, pk)
+        session = selectors.session_get(request.user, pk, Action.TRAIN)
         data = ResumeSerializer(data=request.data or {})
         data.is_valid(raise_exception=True)
         session = services.training_session_resume(session=session, worker=data.validated_data.get("worker", ""))
@@ -180,7 +186,7 @@ class SessionEvaluation(APIView):
     @extend_schema(request=None, responses={202: EvaluationSerializer, **ERRORS, **CONFLICT},
                    description="Run the evaluation again on a gpu-queue worker (it runs by itself after training).")
     def post(self, request, pk):
-        session = services.training_session_evaluate(session=selectors.session_get(request.user, pk))
+        session = services.training_session_evaluate(session=selectors.session_get(request.user, pk, Action.TRAIN))
         return Response(_evaluation_body(session), status=status.HTTP_202_ACCEPTED)
 
 

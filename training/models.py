@@ -16,7 +16,9 @@ class TrainingSession(models.Model):
     WEIGHTS_NONE, WEIGHTS_SESSION_BEST, WEIGHTS_SESSION_LAST, WEIGHTS_UPLOAD = "none", "session_best", "session_last", "upload"
     WEIGHT_SOURCES = [(s, s) for s in (WEIGHTS_NONE, WEIGHTS_SESSION_BEST, WEIGHTS_SESSION_LAST, WEIGHTS_UPLOAD)]
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_sessions")
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="training_sessions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
     # The snapshot on disk is what trains; the dataset link is kept for navigation and may go away.
     dataset = models.ForeignKey("datasets.Dataset", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="training_sessions")
@@ -70,7 +72,7 @@ class TrainingSession(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"]), models.Index(fields=["status", "heartbeat_at"])]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="training_tr_workspa_idx"), models.Index(fields=["status", "heartbeat_at"])]
 
     def __str__(self) -> str:
         return self.name or f"session {self.pk}"

@@ -1,11 +1,14 @@
-"""Reads shared by views, tasks and other apps (deploy picks weights here); every one is owner-scoped."""
+"""Reads shared by views, tasks and other apps (deploy picks weights here); every one that takes a user is
+scoped to the user's workspaces and checks their role (accounts.selectors): not a member → 404."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
+
+from accounts.roles import Action
+from accounts.selectors import check_role, scoped
 
 from . import files
 from .engine import algorithms
@@ -15,8 +18,11 @@ from .liveness import live_workers_qs
 WEIGHT_KINDS = ("best", "last")
 
 
-def sessions_for(user, *, dataset_id: int | None = None, status: str | None = None) -> QuerySet[TrainingSession]:
-    qs = TrainingSession.objects.filter(owner=user)
+def sessions_for(user, *, workspace=None, dataset_id: int | None = None,
+                 status: str | None = None) -> QuerySet[TrainingSession]:
+    qs = scoped(TrainingSession.objects.all(), user)
+    if workspace is not None:
+        qs = qs.filter(workspace=workspace)
     if dataset_id:
         qs = qs.filter(dataset_id=dataset_id)
     if status:
@@ -24,8 +30,13 @@ def sessions_for(user, *, dataset_id: int | None = None, status: str | None = No
     return qs
 
 
-def session_get(user, pk) -> TrainingSession:
-    return get_object_or_404(TrainingSession.objects.filter(owner=user), pk=pk)
+def session_get(user, pk, action: str = Action.VIEW) -> TrainingSession:
+    try:
+        session = scoped(TrainingSession.objects.select_related("workspace"), user).get(pk=int(pk))
+    except (TrainingSession.DoesNotExist, TypeError, ValueError):
+        raise Http404("no such training session") from None
+    check_role(session.my_role, action, session.workspace.name)
+    return session
 
 
 def epochs_of(session: TrainingSession, *, after: int = 0) -> QuerySet[EpochMetric]:
@@ -70,4 +81,4 @@ def algorithm_list() -> list[dict]:
 
 
 def sessions_with_weights(user) -> QuerySet[TrainingSession]:
-    return TrainingSession.objects.filter(owner=user).exclude(best_weights="", last_weights="")
+    return scoped(TrainingSession.objects.all(), user).exclude(best_weights="", last_weights="")

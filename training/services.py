@@ -154,9 +154,9 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
                            initial_weights: str = TrainingSession.WEIGHTS_NONE,
                            initial_session: TrainingSession | None = None, weights_file: IO[bytes] | None = None,
                            weights_name: str = "", worker: str = "", enqueue: bool = True) -> TrainingSession:
-    """Check, create the session, take the dataset snapshot and queue it on the gpu queue."""
-    if dataset.owner_id != user.pk:
-        raise InvalidInput("no such dataset", field="dataset")
+    """Check, create the session, take the dataset snapshot and queue it on the gpu queue.
+
+    The caller has checked that `user` may train in the dataset's workspace (training.selectors)."""
     if task != "pose":
         raise InvalidInput(f"task {task!r} is not supported; only 'pose'", field="task")
     if algorithms.get(algorithm) is None:
@@ -169,8 +169,9 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
 
     source_path = None
     if initial_weights in (TrainingSession.WEIGHTS_SESSION_BEST, TrainingSession.WEIGHTS_SESSION_LAST):
-        if initial_session is None or initial_session.owner_id != user.pk:
-            raise InvalidInput("choose one of your sessions to take the weights from", field="initial_session")
+        if initial_session is None or initial_session.workspace_id != dataset.workspace_id:
+            raise InvalidInput("choose a session of the dataset's workspace to take the weights from",
+                               field="initial_session")
         kind = "best" if initial_weights == TrainingSession.WEIGHTS_SESSION_BEST else "last"
         source_path = files.weights(initial_session.pk, kind)
         if not source_path.is_file():
@@ -192,7 +193,7 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
 
     with transaction.atomic():
         session = TrainingSession.objects.create(
-            owner=user, dataset=dataset, dataset_name=dataset.name, name=name or "", class_ids=[c.pk for c in classes],
+            workspace_id=dataset.workspace_id, created_by=user, dataset=dataset, dataset_name=dataset.name, name=name or "", class_ids=[c.pk for c in classes],
             task=task, algorithm=algorithm, params=clean, initial_weights=initial_weights,
             initial_session=initial_session, initial_weights_name=weights_name[:255], requested_worker=worker or "",
             status=TrainingSession.QUEUED, phase="queued")

@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts import cli
 from config.errors import DomainError
 from datasets.exchange import export_coco, export_yolo
 from datasets.models import Dataset
@@ -14,19 +14,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("dataset", help="dataset name or id")
-        parser.add_argument("--owner", required=True, help="username of the dataset's owner")
+        cli.add_arguments(parser)
         parser.add_argument("--format", choices=["coco", "yolo"], required=True)
         parser.add_argument("--out", required=True, help="output .json file (coco) or folder (yolo)")
         parser.add_argument("--classes", default="", help="comma-separated class ids (default: all)")
 
     def handle(self, *args, **opts):
-        qs = Dataset.objects.filter(owner__username=opts["owner"])
+        _, workspace = cli.resolve(opts["owner"], opts["workspace"])
+        qs = Dataset.objects.filter(workspace=workspace)
         ref = opts["dataset"]
         dataset = (qs.filter(pk=int(ref)).first() if ref.isdigit() else None) or qs.filter(name=ref).first()
         if dataset is None:
-            if not get_user_model().objects.filter(username=opts["owner"]).exists():
-                raise CommandError(f"no user named {opts['owner']!r}")
-            raise CommandError(f"user {opts['owner']!r} has no dataset {ref!r}")
+            raise CommandError(f"workspace {workspace.name!r} has no dataset {ref!r}")
         class_ids = [int(v) for v in opts["classes"].split(",") if v.strip()] or None
         out = Path(opts["out"])
         try:

@@ -1,8 +1,8 @@
 import json
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts import cli
 from config.errors import DomainError
 from datasets.exchange import coco_import_dir
 from datasets.models import Dataset
@@ -15,18 +15,19 @@ class Command(BaseCommand):
         parser.add_argument("json", help="COCO keypoints JSON file")
         parser.add_argument("--images", required=True, help="directory holding the images named in the JSON")
         parser.add_argument("--dataset", required=True, help="dataset name (created when it does not exist)")
-        parser.add_argument("--owner", required=True, help="username of the dataset's owner")
+        cli.add_arguments(parser)
         parser.add_argument("--val-fraction", type=float, default=0.2)
+        parser.add_argument("--mode", choices=["skip", "merge", "replace"], default="skip",
+                            help="images that already have labels: skip (default), merge or replace")
 
     def handle(self, *args, **opts):
+        user, workspace = cli.resolve(opts["owner"], opts["workspace"])
+        dataset, created = Dataset.objects.get_or_create(workspace=workspace, name=opts["dataset"],
+                                                         defaults={"val_fraction": opts["val_fraction"],
+                                                                   "created_by": user})
         try:
-            owner = get_user_model().objects.get(username=opts["owner"])
-        except get_user_model().DoesNotExist as exc:
-            raise CommandError(f"no user named {opts['owner']!r}; create one with `manage.py createsuperuser`") from exc
-        dataset, created = Dataset.objects.get_or_create(owner=owner, name=opts["dataset"],
-                                                         defaults={"val_fraction": opts["val_fraction"]})
-        try:
-            result = coco_import_dir(dataset=dataset, json_path=opts["json"], images_dir=opts["images"])
+            result = coco_import_dir(dataset=dataset, json_path=opts["json"], images_dir=opts["images"],
+                                     mode=opts["mode"], user=user)
         except (DomainError, OSError) as exc:
             if created:
                 dataset.delete()

@@ -9,6 +9,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts import cli
 from config.errors import DomainError
 from datasets.models import Dataset
 from training import files, services
@@ -55,7 +56,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("dataset", nargs="?", help="dataset id or name")
-        parser.add_argument("--user", help="owner of the dataset (needed when a name is used by several users)")
+        parser.add_argument("--user", "--owner", dest="user",
+                            help="who trains: a member of the dataset's workspace (needed when a name is ambiguous)")
+        parser.add_argument("--workspace", help="the dataset's workspace, id or name")
         parser.add_argument("--model", default=algorithms.DEFAULT, help=f"pose model config (default {algorithms.DEFAULT})")
         parser.add_argument("--epochs", type=int, default=300)
         parser.add_argument("--batch", default="16", help='batch size or "auto"')
@@ -73,16 +76,20 @@ class Command(BaseCommand):
         parser.add_argument("--no-evaluate", action="store_true", help="skip the per-keypoint evaluation")
         parser.add_argument("--verbose", action="store_true", help="show Ultralytics' own console output too")
 
-    def _dataset(self, ref: str, username: str | None) -> Dataset:
-        qs = Dataset.objects.all()
-        if username:
-            qs = qs.filter(owner__username=username)
+    def _dataset(self, ref: str, username: str | None, workspace: str | None) -> Dataset:
+        qs = Dataset.objects.select_related("created_by")
+        if username or workspace:
+            if username and not workspace:
+                qs = qs.filter(workspace__memberships__user__username=username)
+            else:
+                _, ws = cli.resolve(username, workspace)
+                qs = qs.filter(workspace=ws)
         found = list(qs.filter(pk=int(ref))) if ref.isdigit() else []
         found = found or list(qs.filter(name=ref))
         if not found:
-            raise CommandError(f"no dataset {ref!r}" + (f" owned by {username}" if username else ""))
+            raise CommandError(f"no dataset {ref!r}" + (f" that {username} can see" if username else ""))
         if len(found) > 1:
-            raise CommandError(f"{len(found)} datasets are named {ref!r}; pass --user or the id")
+            raise CommandError(f"{len(found)} datasets are named {ref!r}; pass --user/--workspace or the id")
         return found[0]
 
     def handle(self, *args, **opts):
@@ -97,7 +104,7 @@ class Command(BaseCommand):
             else:
                 if not opts["dataset"]:
                     raise CommandError("name a dataset (id or name), or pass --resume SESSION")
-                dataset = self._dataset(opts["dataset"], opts["user"])
+                dataset = self._dataset(opts["dataset"], opts["user"], opts["workspace"])
                 source, initial_session, weights_file = TrainingSession.WEIGHTS_NONE, None, None
                 if opts["weights"]:
                     source, weights_file = TrainingSession.WEIGHTS_UPLOAD, open(opts["weights"], "rb")
@@ -108,8 +115,12 @@ class Command(BaseCommand):
                 params = {"epochs": opts["epochs"], "batch": opts["batch"], "imgsz": opts["imgsz"],
                           "patience": opts["patience"], "plots": not opts["no_plots"], "nbs": opts["nbs"],
                           "seed": opts["seed"]}
+                from django.contrib.auth import get_user_model
+
+                user = (get_user_model().objects.filter(username=opts["user"]).first() if opts["user"] else None) \
+                    or dataset.created_by
                 session = services.training_session_start(
-                    user=dataset.owner, dataset=dataset, params=params, algorithm=opts["model"], class_ids=classes,
+                    user=user, dataset=dataset, params=params, algorithm=opts["model"], class_ids=classes,
                     name=opts["name"], initial_weights=source, initial_session=initial_session,
                     weights_file=weights_file, weights_name=os.path.basename(opts["weights"] or ""), enqueue=False)
         except DomainError as exc:

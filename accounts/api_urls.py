@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("auth/token/", api.ObtainToken.as_view(), name="api-token"),
+    path("auth/me/", api.Me.as_view(), name="api-me"),
+    path("workspaces/", api.WorkspaceList.as_view(), name="workspace-list"),
+    path("workspaces/<int:pk>/", api.WorkspaceDetail.as_view(), name="workspace-detail"),
+    path("workspaces/<int:pk>/members/", api.MemberList.as_view(), name="workspace-members"),
+    path("workspaces/<int:pk>/members/<int:user_id>/", api.MemberDetail.as_view(), name="workspace-member"),
+    path("workspaces/<int:pk>/invitations/", api.InvitationList.as_view(), name="workspace-invitations"),
+    path("workspaces/<int:pk>/invitations/<int:invitation_id>/", api.InvitationDetail.as_view(),
+         name="workspace-invitation"),
+    path("invitations/accept/", api.InvitationAccept.as_view(), name="invitation-accept"),
+]

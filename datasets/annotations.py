@@ -1,0 +1,105 @@
+"""The one writer of `Annotation` rows: every change to an image's labels goes through here.
+
+One versioning rule for every writer (the labeler, imports, class edits and deletes, autolabel):
+the new content is stored by ``UPDATE ... SET version = v + 1 WHERE id = ? AND version = v``, where v is the
+version the writer read. Two writers can never both pass that check, so no edit is lost:
+- a person's save (`annotation_write` with the `version` they loaded) that lost the race gets
+  `VersionConflict` (HTTP 409) and nothing changes;
+- a system writer (`annotation_update` with a function of the current content) re-reads and re-applies
+  its change on top of the winner, a few times, before giving up with `VersionConflict`.
+The image's `labelled` / `instance_count` columns are updated in the same transaction.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from django.db import transaction
+
+from core.errors import Conflict, InvalidInput
+
+from .instances import validate_instances
+from .models import Annotation, Image, SkeletonClass
+
+# (instances, no_objects) -> new (instances, no_objects), or None to leave the annotation as it is.
+Transform = Callable[[list, bool], "tuple[list, bool] | None"]
+
+
+class VersionConflict(Conflict):
+    code = "version_conflict"
+
+
+def annotation_read(image: Image) -> Annotation:
+    """The image's annotation; an unsaved empty one (version 0) when nothing was ever saved."""
+    ann = Annotation.objects.filter(image=image).first()
+    return ann or Annotation(image=image, instances=[], no_objects=False, version=0)
+
+
+def keypoint_counts(dataset_id: int) -> dict[int, int]:
+    """{class id: number of keypoints} of a dataset's classes, for `validate_instances`."""
+    return {pk: len(kps) for pk, kps in SkeletonClass.objects.filter(dataset_id=dataset_id).values_list("id", "keypoints")}
+
+
+def _store(ann: Annotation, version: int, instances: list, no_objects: bool, user) -> bool:
+    """The one conditional write. True when `version` was still current and the new content is stored."""
+    fields = {"instances": instances, "no_objects": no_objects, "version": version + 1}
+    if user is not None:
+        fields["updated_by"] = user
+    if not Annotation.objects.filter(pk=ann.pk, version=version).update(**fields):
+        return False
+    Image.objects.filter(pk=ann.image_id).update(labelled=no_objects or bool(instances),
+                                                 instance_count=len(instances))
+    return True
+
+
+@transaction.atomic
+def annotation_write(*, image: Image, version: int, instances: list, no_objects: bool = False,
+                     user=None) -> Annotation:
+    """Replace all instances of `image` if `version` is still current; else VersionConflict, nothing changed.
+
+    `instances` are validated against the image size and the dataset's classes (InvalidInput naming the
+    field); an image marked `no_objects` cannot have instances.
+    """
+    clean = validate_instances(instances, width=image.width, height=image.height,
+                               keypoint_counts=keypoint_counts(image.dataset_id))
+    if no_objects and clean:
+        raise InvalidInput("an image marked 'no objects' cannot have instances", field="no_objects")
+    ann, _ = Annotation.objects.get_or_create(image=image)
+    if not _store(ann, version, clean, no_objects, user):
+        current = Annotation.objects.get(pk=ann.pk).version
+        raise VersionConflict(
+            f"the image was changed elsewhere (your version {version}, current {current}); "
+            "reload it and apply your edits again", field="version", current_version=current)
+    ann.refresh_from_db()
+    return ann
+
+
+def annotation_update(*, image: Image, transform: Transform, user=None, attempts: int = 5) -> Annotation | None:
+    """Apply `transform` to the current content and store the result under the one versioning rule.
+
+    For writers that change labels on a person's behalf (imports, class edits, autolabel). The transform
+    gets (instances, no_objects) as stored and returns the new pair, or None for "no change" (then this
+    returns None). Its output is stored as given: validate it before (imports do). Raises VersionConflict
+    if other writers win `attempts` times in a row.
+    """
+    for _ in range(attempts):
+        with transaction.atomic():
+            ann, _ = Annotation.objects.get_or_create(image=image)
+            change = transform(list(ann.instances), ann.no_objects)
+            if change is None:
+                return None
+            instances, no_objects = change
+            if _store(ann, ann.version, instances, no_objects, user):
+                ann.refresh_from_db()
+                return ann
+    raise VersionConflict(f"image {image.pk} kept changing while its labels were updated; try again",
+                          field="version")
+
+
+def annotations_update_dataset(*, dataset_id: int, transform: Transform, user=None) -> int:
+    """`annotation_update` on every annotated image of a dataset; returns how many changed."""
+    changed = 0
+    images = Image.objects.filter(dataset_id=dataset_id, annotation__isnull=False).only("id", "dataset_id")
+    for image in images.iterator(chunk_size=500):
+        if annotation_update(image=image, transform=transform, user=user) is not None:
+            changed += 1
+    return changed
