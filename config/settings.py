@@ -101,6 +101,9 @@ MAX_ZIP_BYTES = env.int("MAX_ZIP_BYTES", default=4 * 1024 * 1024 * 1024)
 TRAINING_STALE_AFTER_S = env.int("TRAINING_STALE_AFTER_S", default=120)
 TRAINING_WORKER_STALE_AFTER_S = env.int("TRAINING_WORKER_STALE_AFTER_S", default=40)
 TRAINING_MAX_WEIGHTS_BYTES = env.int("TRAINING_MAX_WEIGHTS_BYTES", default=2 * 1024**3)
+# Where a gpu worker builds a session's YOLO folder and lets Ultralytics write its run (local to the worker;
+# everything kept goes to the storage).
+TRAINING_WORK_DIR = Path(env("TRAINING_WORK_DIR", default=str(VAR_DIR / "work" / "training")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 2000

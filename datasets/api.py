@@ -4,7 +4,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from django.http import FileResponse, HttpResponse
+import mimetypes
+
+from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -15,9 +17,10 @@ from rest_framework.views import APIView
 
 from accounts.roles import Action
 from accounts.selectors import workspace_from_request
+from config import storage as cfg_storage
 from config.errors import InvalidInput
 
-from . import exchange, selectors, services, storage
+from . import exchange, selectors, services
 from .models import Image
 from .serializers import (DatasetSerializer, ImageSerializer, ImageUpdateSerializer, ImportResultSerializer,
                           ImportZipSerializer, ProgressSerializer, SkeletonClassSerializer, UploadReportSerializer,
@@ -159,25 +162,42 @@ class ImageDetail(generics.RetrieveUpdateDestroyAPIView):
 
 
 class _ImageBytes(APIView):
-    field = "file"
     content_type = None
 
-    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def stored_file(self, image: Image):
+        return image.file
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY, 404: OpenApiTypes.OBJECT})
     def get(self, request, pk):
         image = selectors.image_get(request.user, pk)
-        path = storage.media_path(getattr(image, self.field))
-        response = FileResponse(open(path, "rb"), content_type=self.content_type)
+        stored = self.stored_file(image)
+        try:
+            fh = cfg_storage.open_read(stored.name)
+        except FileNotFoundError:
+            raise Http404("the stored file is missing") from None
+        content_type = self.content_type or mimetypes.guess_type(stored.name)[0] or "application/octet-stream"
+        response = FileResponse(fh, content_type=content_type)
         response["Cache-Control"] = "private, max-age=86400"  # content-addressed: never changes
         return response
 
 
 class ImageFile(_ImageBytes):
-    field = "file"
+    """The original bytes as uploaded."""
 
 
 class ImageThumbnail(_ImageBytes):
-    field = "thumbnail"
     content_type = "image/jpeg"
+
+    def stored_file(self, image: Image):
+        return image.thumbnail
+
+
+class ImageDisplay(_ImageBytes):
+    """What a browser draws: the PNG rendition for pictures browsers cannot show (TIFF, 16-bit), else the
+    original. Same size and orientation as the image's width x height."""
+
+    def stored_file(self, image: Image):
+        return image.rendition if image.rendition else image.file
 
 
 class ClassListCreate(generics.ListCreateAPIView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import json
 import posixpath
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Callable
@@ -11,7 +12,8 @@ from typing import Callable
 from django.conf import settings
 from django.db import transaction
 
-from . import storage
+from config import storage
+
 from .archives import ArchiveError, open_zip
 from .errors import InvalidInput
 from .formats.coco import parse_coco, write_coco
@@ -192,7 +194,7 @@ def dataset_records(dataset: Dataset, class_ids: list[int] | None = None) -> tup
                  for i in (ann.instances if ann else []) if i["class"] in index]
         records.append(ImageRecord(file_name=name, width=image.width, height=image.height,
                                    instances=insts, split=image.split, source_id=image.pk))
-        paths.append(str(storage.media_path(image.file)))
+        paths.append(image.file.name)
     return PoseDataset(classes=specs, images=records), paths
 
 
@@ -202,9 +204,18 @@ def export_coco(dataset: Dataset, class_ids: list[int] | None = None) -> dict:
 
 
 def export_yolo(dataset: Dataset, out_dir: str | Path, class_ids: list[int] | None = None) -> Path:
-    records, paths = dataset_records(dataset, class_ids)
+    records, names = dataset_records(dataset, class_ids)
+    out = Path(out_dir)
+
+    def source(i: int) -> str:
+        local = out / ".sources" / f"{i}{Path(names[i]).suffix}"
+        storage.materialize(names[i], local)
+        return str(local)
+
     try:
-        return write_yolo(records, out_dir, lambda i: paths[i])
+        folder = write_yolo(records, out_dir, source)
+        shutil.rmtree(out / ".sources", ignore_errors=True)
+        return folder
     except FormatError as exc:
         raise InvalidInput(exc.message, field=exc.field) from exc
 

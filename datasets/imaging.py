@@ -1,4 +1,4 @@
-"""Image validation and thumbnails with Pillow (no Django imports)."""
+"""Image validation, thumbnails and browser renditions with Pillow (no Django imports)."""
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +6,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageOps
 
@@ -27,10 +28,42 @@ class CheckedImage:
     height: int
     ext: str
     thumbnail_jpeg: bytes
+    # A PNG that browsers can show, for pictures they cannot (TIFF, 16-bit or float pixels); None otherwise.
+    # Same size and orientation as width x height, so labels drawn on it are in the original's pixels.
+    rendition_png: bytes | None = None
+
+
+# Formats Chromium and Firefox decode themselves; anything else is shown through a rendition.
+BROWSER_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "BMP"}
+_HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
+
+
+def to_display(im: PILImage.Image) -> PILImage.Image:
+    """An 8-bit RGB(A) picture of `im` as a person expects to see it.
+
+    Pillow's own convert("RGB") clips 16-bit and 32-bit values at 255, which turns a 16-bit greyscale
+    picture white; here 16-bit values are scaled by 255/65535, and 32-bit integer or float pixels are
+    stretched from their own minimum to maximum.
+    """
+    if im.mode in _HIGH_BIT_MODES:
+        arr = np.asarray(im)
+        if im.mode.startswith("I;16") or (im.mode == "I" and arr.min() >= 0 and arr.max() <= 65535 and arr.max() > 255):
+            out = (arr.astype(np.float64) * (255.0 / 65535.0)).round()
+        elif im.mode == "F" and arr.size and 0.0 <= float(np.nanmin(arr)) and float(np.nanmax(arr)) <= 1.0:
+            out = np.nan_to_num(arr.astype(np.float64)) * 255.0
+        else:
+            arr = np.nan_to_num(arr.astype(np.float64))
+            low, high = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+            out = (arr - low) * (255.0 / (high - low)) if high > low else np.zeros_like(arr)
+        return PILImage.fromarray(out.clip(0, 255).astype(np.uint8), "L").convert("RGB")
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        return im.convert("RGBA")
+    return im.convert("RGB")
 
 
 def check_image(data: bytes, max_bytes: int) -> CheckedImage:
-    """Decode enough of the file to be sure it is a whole, sane image, and make its thumbnail."""
+    """Decode enough of the file to be sure it is a whole, sane image; make its thumbnail and, for a picture
+    browsers cannot show, a PNG rendition."""
     if len(data) > max_bytes:
         raise BadImage("file_too_large", f"image is {len(data)} bytes; the limit is {max_bytes} bytes")
     if not data:
@@ -51,7 +84,13 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
                 im.draft("RGB", _draft_request(header_size))
                 im.load()
                 width, height = _oriented_size(im, header_size)
-                thumb = ImageOps.exif_transpose(im).convert("RGB")
+                shown = to_display(ImageOps.exif_transpose(im))
+                rendition = None
+                if fmt not in BROWSER_FORMATS or im.mode in _HIGH_BIT_MODES:
+                    out = io.BytesIO()
+                    shown.save(out, "PNG", compress_level=3)
+                    rendition = out.getvalue()
+                thumb = shown.convert("RGB")
                 thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), PILImage.Resampling.BILINEAR, reducing_gap=2.0)
                 buf = io.BytesIO()
                 thumb.save(buf, "JPEG", quality=80)
@@ -65,7 +104,7 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
         raise BadImage("corrupt_image", f"the image is damaged or truncated: {exc}") from exc
     return CheckedImage(
         sha256=hashlib.sha256(data).hexdigest(), width=width, height=height,
-        ext=ALLOWED_FORMATS[fmt], thumbnail_jpeg=buf.getvalue(),
+        ext=ALLOWED_FORMATS[fmt], thumbnail_jpeg=buf.getvalue(), rendition_png=rendition,
     )
 
 

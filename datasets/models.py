@@ -46,8 +46,13 @@ class Image(models.Model):
     SPLITS = [(TRAIN, "train"), (VAL, "val")]
 
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="images")
-    file = models.CharField(max_length=500)  # path relative to MEDIA_ROOT
-    thumbnail = models.CharField(max_length=500, blank=True, default="")
+    # Storage names (config.storage): the original bytes, a JPEG thumbnail, and for pictures browsers cannot
+    # show (TIFF, 16-bit) a PNG rendition of the same size that the labeler draws.
+    file = models.FileField(max_length=500)
+    thumbnail = models.FileField(max_length=500, blank=True, default="")
+    rendition = models.FileField(max_length=500, blank=True, default="")
+    # The user's name for the picture: its relative path inside an uploaded zip or a COCO file_name
+    # ("cam1/frame_0001.jpg"), forward slashes, Unicode NFC.
     original_name = models.CharField(max_length=500)
     sha256 = models.CharField(max_length=64)
     width = models.PositiveIntegerField()

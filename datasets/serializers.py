@@ -23,11 +23,13 @@ class DatasetSerializer(serializers.ModelSerializer):
 class ImageSerializer(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    display_url = serializers.SerializerMethodField(help_text="What a browser draws: a PNG rendition for TIFF "
+                                                              "and 16-bit pictures, else the original.")
 
     class Meta:
         model = Image
         fields = ["id", "dataset", "original_name", "sha256", "width", "height", "size_bytes", "split",
-                  "labelled", "instance_count", "file_url", "thumbnail_url", "created_at"]
+                  "labelled", "instance_count", "file_url", "thumbnail_url", "display_url", "created_at"]
         read_only_fields = fields
 
     def get_file_url(self, obj) -> str:
@@ -35,6 +37,9 @@ class ImageSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, obj) -> str:
         return reverse("image-thumbnail", args=[obj.pk])
+
+    def get_display_url(self, obj) -> str:
+        return reverse("image-display", args=[obj.pk])
 
 
 class ImageUpdateSerializer(serializers.Serializer):

@@ -1,12 +1,14 @@
 """Writes for datasets, images and skeleton classes. Views call these; they never write themselves."""
 from __future__ import annotations
 
-import posixpath
+import unicodedata
 from dataclasses import dataclass, field
 from typing import IO, Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+
+from config import storage as cfg_storage
 
 from . import storage
 from .archives import IMAGE_SUFFIXES, ArchiveError, iter_members, open_zip
@@ -67,17 +69,24 @@ class UploadReport:
         self.errors.append({"file": file, "error": code, "message": message})
 
 
+def user_name(name: str) -> str:
+    """The user's name for an uploaded picture: its relative path, forward slashes, Unicode NFC."""
+    parts = [p for p in unicodedata.normalize("NFC", name).replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts)[-500:] or "image"
+
+
 def _row(dataset: Dataset, name: str, checked: CheckedImage, size: int) -> Image:
-    return Image(dataset=dataset, file=storage.image_relpath(dataset.pk, checked.sha256, checked.ext),
-                 thumbnail=storage.thumb_relpath(dataset.pk, checked.sha256),
-                 original_name=posixpath.basename(name)[:500], sha256=checked.sha256, width=checked.width,
+    return Image(dataset=dataset, original_name=user_name(name), sha256=checked.sha256, width=checked.width,
                  height=checked.height, size_bytes=size, split=split_for(checked.sha256, dataset.val_fraction))
 
 
 def _write_files(row: Image, data: bytes, checked: CheckedImage) -> None:
     # Files first, row second: a row never points at a missing file; an orphan file is harmless.
-    storage.write_atomic(row.file, data)
-    storage.write_atomic(row.thumbnail, checked.thumbnail_jpeg)
+    ds, sha = row.dataset_id, checked.sha256
+    row.file.name = cfg_storage.save_once(storage.image_name(ds, sha, checked.ext), data)
+    row.thumbnail.name = cfg_storage.save_once(storage.thumb_name(ds, sha), checked.thumbnail_jpeg)
+    if checked.rendition_png is not None:
+        row.rendition.name = cfg_storage.save_once(storage.rendition_name(ds, sha), checked.rendition_png)
 
 
 def image_add(*, dataset: Dataset, name: str, data: bytes) -> tuple[Image, bool]:
@@ -145,23 +154,33 @@ class _Batch:
 
 
 def thumbnails_rebuild(*, dataset_id: int) -> int:
+    """Make missing thumbnails and renditions again from the originals; returns how many images needed it."""
     done = 0
-    for image in Image.objects.filter(dataset_id=dataset_id).only("file", "thumbnail"):
-        if storage.media_path(image.thumbnail).exists():
+    for image in Image.objects.filter(dataset_id=dataset_id).only("dataset_id", "file", "thumbnail", "rendition"):
+        rendition_missing = (not cfg_storage.exists(image.rendition.name) if image.rendition
+                             else image.file.name.endswith(".tif"))  # TIFFs stored before renditions existed
+        if cfg_storage.exists(image.thumbnail.name) and not rendition_missing:
             continue
         try:
-            checked = check_image(storage.media_path(image.file).read_bytes(), settings.MAX_IMAGE_BYTES)
+            checked = check_image(cfg_storage.read_bytes(image.file.name), settings.MAX_IMAGE_BYTES)
         except (OSError, BadImage):
             continue  # the original is gone or damaged too; nothing to rebuild from
-        storage.write_atomic(image.thumbnail, checked.thumbnail_jpeg)
+        old = (image.thumbnail.name, image.rendition.name)
+        image.thumbnail.name = cfg_storage.save_once(storage.thumb_name(image.dataset_id, checked.sha256),
+                                                     checked.thumbnail_jpeg)
+        if checked.rendition_png is not None:
+            image.rendition.name = cfg_storage.save_once(storage.rendition_name(image.dataset_id, checked.sha256),
+                                                         checked.rendition_png)
+        if (image.thumbnail.name, image.rendition.name) != old:
+            image.save(update_fields=["thumbnail", "rendition"])
         done += 1
     return done
 
 
 def image_delete(*, image: Image) -> None:
-    files = [image.file, image.thumbnail]
+    names = [image.file.name, image.thumbnail.name, image.rendition.name]
     image.delete()
-    transaction.on_commit(lambda: [storage.media_path(f).unlink(missing_ok=True) for f in files if f])
+    transaction.on_commit(lambda: [cfg_storage.delete(n) for n in names if n])
 
 
 def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -> UploadReport:

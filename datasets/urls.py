@@ -13,5 +13,6 @@ urlpatterns = [
     path("images/<int:pk>/", api.ImageDetail.as_view(), name="image-detail"),
     path("images/<int:pk>/file", api.ImageFile.as_view(), name="image-file"),
     path("images/<int:pk>/thumbnail", api.ImageThumbnail.as_view(), name="image-thumbnail"),
+    path("images/<int:pk>/display", api.ImageDisplay.as_view(), name="image-display"),
     path("classes/<int:pk>/", api.ClassDetail.as_view(), name="class-detail"),
 ]

@@ -76,6 +76,7 @@ OTHER_USER_CALLS = [
     ("delete", "/api/v1/images/{image}/", None),
     ("get", "/api/v1/images/{image}/file", None),
     ("get", "/api/v1/images/{image}/thumbnail", None),
+    ("get", "/api/v1/images/{image}/display", None),
     ("get", "/api/v1/images/{image}/annotations/", None),
     ("put", "/api/v1/images/{image}/annotations/", {"version": 0, "instances": []}),
     ("get", "/api/v1/classes/{class}/", None),

@@ -5,7 +5,6 @@ fixture never does, so nothing here trains; test_training_e2e.py trains through 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
@@ -34,7 +33,14 @@ def test_start_refuses_dataset_with_unlabelled_images_and_says_how_many(api, dat
     assert body["unlabelled"] == 3 and "3 of 3 images" in body["message"]
 
 
-def test_start_takes_snapshot_with_coco_sigmas_and_warns_on_small_set(api, coco_dataset, media_root):
+def snapshot_yaml(session_id: int) -> dict:
+    """data.yaml of the YOLO folder a worker builds from the session's frozen snapshot."""
+    from training.snapshot import materialize
+
+    return yaml.safe_load(materialize(session_id).read_text())
+
+
+def test_start_takes_snapshot_with_coco_sigmas_and_warns_on_small_set(api, coco_dataset):
     r = start(api, coco_dataset["id"], name="first try")
     assert r.status_code == 201, r.content
     s = r.json()
@@ -43,7 +49,7 @@ def test_start_takes_snapshot_with_coco_sigmas_and_warns_on_small_set(api, coco_
     assert any("below 250" in w for w in s["warnings"])
     assert s["keypoint_names"][0] == "nose" and len(s["keypoint_names"]) == 17
     assert s["train_images"] + s["val_images"] == 16
-    data = yaml.safe_load((Path(media_root) / "training" / str(s["id"]) / "snapshot" / "data.yaml").read_text())
+    data = snapshot_yaml(s["id"])
     assert data["kpt_shape"] == [17, 3]
     assert data["kpt_oks_sigmas"] == COCO_SIGMAS
     assert data["flip_idx"][1:3] == [2, 1]  # left_eye <-> right_eye
@@ -53,21 +59,27 @@ def test_start_takes_snapshot_with_coco_sigmas_and_warns_on_small_set(api, coco_
     assert plain["params"]["epochs"] == 300 and plain["params"]["batch"] == 16 and plain["algorithm"] == "yolo11n-pose"
 
 
-def test_snapshot_does_not_change_when_labels_change(api, coco_dataset, media_root):
+def test_snapshot_does_not_change_when_labels_change(api, coco_dataset):
     from datasets.models import Annotation
 
+    from training import files
+    from training.snapshot import materialize
+
     s = start(api, coco_dataset["id"]).json()
-    labels = sorted((Path(media_root) / "training" / str(s["id"]) / "snapshot" / "labels").rglob("*.txt"))
-    before = {p: p.read_text() for p in labels}
+    materialize(s["id"])
+    folder = files.snapshot_dir(s["id"]) / "labels"
+    before = {p.relative_to(folder): p.read_text() for p in folder.rglob("*.txt")}
     for ann in Annotation.objects.filter(image__dataset_id=coco_dataset["id"]):
         ann.instances = []
         ann.no_objects = True
         ann.save()
-    assert {p: p.read_text() for p in labels} == before
+    files.remove_local(s["id"])  # a worker elsewhere builds the folder afresh from the frozen snapshot
+    materialize(s["id"])
+    assert {p.relative_to(folder): p.read_text() for p in folder.rglob("*.txt")} == before
     assert any(text.strip() for text in before.values())
 
 
-def test_custom_skeleton_gets_uniform_sigmas_unless_the_class_has_its_own(api, dataset, media_root):
+def test_custom_skeleton_gets_uniform_sigmas_unless_the_class_has_its_own(api, dataset):
     img = upload(api, dataset["id"], [("a.jpg", jpeg_bytes(64, 64, seed=1))]).json()["created"][0]
     cls = api.post(f"/api/v1/datasets/{dataset['id']}/classes/",
                    {"name": "tri", "keypoints": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}, format="json").json()
@@ -76,16 +88,16 @@ def test_custom_skeleton_gets_uniform_sigmas_unless_the_class_has_its_own(api, d
         format="json")
     assert r.status_code == 200, r.content
     s = start(api, dataset["id"]).json()
-    data = yaml.safe_load((Path(media_root) / "training" / str(s["id"]) / "snapshot" / "data.yaml").read_text())
+    data = snapshot_yaml(s["id"])
     assert data["kpt_oks_sigmas"] == [pytest.approx(1 / 3, abs=1e-5)] * 3
     assert any("val" in w for w in s["warnings"]) or s["val_images"] == 1
     api.patch(f"/api/v1/classes/{cls['id']}/", {"sigmas": [0.1, 0.2, 0.3]}, format="json")
     s2 = start(api, dataset["id"]).json()
-    data2 = yaml.safe_load((Path(media_root) / "training" / str(s2["id"]) / "snapshot" / "data.yaml").read_text())
+    data2 = snapshot_yaml(s2["id"])
     assert data2["kpt_oks_sigmas"] == [0.1, 0.2, 0.3]
 
 
-def test_single_image_set_validates_on_train_split_with_a_warning(api, dataset, media_root):
+def test_single_image_set_validates_on_train_split_with_a_warning(api, dataset):
     from datasets.models import Image
 
     img = upload(api, dataset["id"], [("a.jpg", jpeg_bytes(64, 64, seed=5))]).json()["created"][0]
@@ -97,7 +109,7 @@ def test_single_image_set_validates_on_train_split_with_a_warning(api, dataset, 
     s = start(api, dataset["id"]).json()
     assert s["val_images"] == 0
     assert any("validation uses the train images" in w for w in s["warnings"])
-    data = yaml.safe_load((Path(media_root) / "training" / str(s["id"]) / "snapshot" / "data.yaml").read_text())
+    data = snapshot_yaml(s["id"])
     assert data["val"] == "images/train"
 
 

@@ -104,17 +104,17 @@ def test_algorithm_list_reads_the_installed_configs():
     assert algorithms.get("yolo11n") is None  # detection configs are not offered
 
 
-def test_log_tail_keeps_the_last_lines_and_the_final_state_of_progress_bars(tmp_path):
-    from training.files import tail
+def test_log_tail_keeps_the_last_lines_and_the_final_state_of_progress_bars(db, user):
+    from accounts.selectors import personal_workspace
+    from training.files import append_log, tail
+    from training.models import TrainingSession
 
-    log = tmp_path / "train.log"
-    log.write_text("one\ntwo\n  1/3 \r  2/3 \r  3/3 done\nlast\n")
-    assert tail(log, 2) == (["  3/3 done", "last"], log.stat().st_size)
-    assert tail(tmp_path / "missing.log", 5) == ([], 0)
-    big = "\n".join(f"line {i}" for i in range(50000)) + "\n"
-    log.write_text(big)
-    rows, size = tail(log, 3, max_bytes=1000)
-    assert rows == ["line 49997", "line 49998", "line 49999"] and size == len(big)
+    session = TrainingSession.objects.create(workspace=personal_workspace(user), algorithm="yolo11n-pose")
+    assert tail(session.pk, 5) == ([], 0)
+    append_log(session.pk, "one\ntwo\n  1/3 \r  2/3 \r  3/3 done\nlast\n")
+    assert tail(session.pk, 2) == (["  3/3 done", "last"], 4)
+    append_log(session.pk, "\n".join(f"line {i}" for i in range(5000)))
+    assert tail(session.pk, 3) == (["line 4997", "line 4998", "line 4999"], 5004)
 
 
 @pytest.mark.parametrize("raw, message", [

@@ -49,7 +49,7 @@ def test_zip_of_images_is_expanded(api, dataset):
     r = upload(api, dataset["id"], [("batch.zip", zip_of({
         "dir/one.jpg": jpeg_bytes(seed=1), "two.png": _png(), "readme.txt": b"hi", "__MACOSX/._one.jpg": b"x"}))])
     assert r.status_code == 201, r.json()
-    assert sorted(c["original_name"] for c in r.json()["created"]) == ["one.jpg", "two.png"]
+    assert sorted(c["original_name"] for c in r.json()["created"]) == ["dir/one.jpg", "two.png"]  # folders kept
 
 
 def _png() -> bytes:

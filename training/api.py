@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Action
+from config import storage
 from accounts.selectors import workspace_from_request
 from config.errors import InvalidInput
 from datasets import selectors as dataset_selectors
@@ -159,8 +160,8 @@ class SessionWeights(APIView):
     @extend_schema(parameters=[OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["best", "last"])],
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: ERRORS[404]})
     def get(self, request, pk, kind):
-        path = selectors.weights_get(request.user, pk, kind)
-        return FileResponse(open(path, "rb"), as_attachment=True, filename=f"session-{pk}-{kind}.pt",
+        name = selectors.weights_get(request.user, pk, kind)
+        return FileResponse(storage.open_read(name), as_attachment=True, filename=f"session-{pk}-{kind}.pt",
                             content_type="application/octet-stream")
 
 
@@ -193,10 +194,10 @@ class SessionEvaluation(APIView):
 class SessionEvaluationImage(APIView):
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ERRORS[404]})
     def get(self, request, pk, index):
-        path = selectors.evaluation_image(selectors.session_get(request.user, pk), index)
-        if path is None:
+        name = selectors.evaluation_image(selectors.session_get(request.user, pk), index)
+        if name is None:
             raise Http404("no such evaluation image")
-        response = FileResponse(open(path, "rb"), content_type="image/jpeg")
+        response = FileResponse(storage.open_read(name), content_type="image/jpeg")
         response["Cache-Control"] = "private, no-cache"
         return response
 

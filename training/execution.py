@@ -13,6 +13,8 @@ from typing import Callable
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
+from config import storage
+
 from . import files
 from .models import EpochMetric, TrainingSession, WorkerStatus
 from .liveness import stale_after_s
@@ -88,7 +90,7 @@ class DbReporter:
         self.p0 = self.progress = start_epoch / max(epochs, 1)
         s = self.session
         s.device, s.epochs, s.phase, s.progress = device, epochs, "training", self.p0
-        s.run_dir = files.relative(save_dir)
+        s.run_dir = str(save_dir)
         TrainingSession.objects.filter(pk=s.pk).update(device=device, epochs=epochs, phase="training",
                                                        progress=self.p0, run_dir=s.run_dir,
                                                        heartbeat_at=timezone.now())
@@ -117,7 +119,8 @@ class DbReporter:
         s.epoch, s.epochs, s.progress = epoch, epochs, self.progress
         if fitness is not None and (s.best_fitness is None or fitness > s.best_fitness):
             s.best_fitness = fitness
-        s.best_weights, s.last_weights = files.relative(best), files.relative(last)
+        stored = files.upload_weights(s.pk)  # so any process can serve them, and a resume can start elsewhere
+        s.best_weights, s.last_weights = stored["best_weights"], stored["last_weights"]
         s.eta_seconds = self._eta(self.progress) if epoch < epochs else 0.0
         TrainingSession.objects.filter(pk=s.pk).update(
             epoch=epoch, epochs=epochs, progress=self.progress, best_fitness=s.best_fitness,
@@ -146,7 +149,7 @@ def _claim(session_id: int, attempt: int, worker: str) -> tuple[TrainingSession 
         elif s.status == TrainingSession.RUNNING and (
                 s.heartbeat_at is None or s.heartbeat_at < now - timedelta(seconds=stale_after_s()) or s.worker == worker):
             # Redelivered after the worker that had it died (acks_late): continue from its last epoch.
-            s.resume_pending = files.weights(s.pk, "last").is_file()
+            s.resume_pending = files.has_weights(s.pk, "last")
         else:
             return None, f"session is {s.status}"
         s.status, s.worker, s.heartbeat_at, s.phase = TrainingSession.RUNNING, worker, now, "starting"
@@ -166,9 +169,39 @@ def _finish(session: TrainingSession, **fields) -> None:
 
 
 def _weights_fields(session_id: int) -> dict:
-    best, last = files.weights(session_id, "best"), files.weights(session_id, "last")
-    return {"best_weights": files.relative(best) if best.is_file() else "",
-            "last_weights": files.relative(last) if last.is_file() else ""}
+    return files.upload_weights(session_id)
+
+
+def _prepare(session: TrainingSession, params: dict, console: bool):
+    """Build this worker's copy of the snapshot and weights from the storage; the RunSpec to train with."""
+    from .engine.runner import RunSpec, WeightsError
+    from .snapshot import materialize
+
+    TrainingSession.objects.filter(pk=session.pk).update(phase="preparing data")
+    data_yaml = materialize(session.pk)
+    resume_from = None
+    if session.resume_pending:
+        last = files.fetch_weights(session.pk, "last")
+        if last is None:
+            raise WeightsError("the stored last.pt to resume from is gone; start a new session")
+        resume_from = str(last)
+    else:
+        epoch_rows_clear(session=session, after=0)
+    TrainingSession.objects.filter(pk=session.pk).update(resume_pending=False)
+    if session.initial_weights != TrainingSession.WEIGHTS_NONE:
+        local = files.local_initial_weights(session.pk)
+        if not storage.exists(files.initial_weights_name(session.pk)):
+            raise WeightsError("the session's initial weights are missing from the storage")
+        storage.materialize(files.initial_weights_name(session.pk), local)
+        model = str(local)
+    else:
+        model = f"{session.algorithm}.yaml"
+    return RunSpec(
+        data_yaml=str(data_yaml), project=str(files.work_dir(session.pk)), name="run",
+        model=model, epochs=int(params["epochs"]), batch=batch_arg(params), imgsz=int(params["imgsz"]),
+        patience=int(params["patience"]), resume_from=resume_from,
+        extra={k: params.get(k) for k in ("plots", "nbs", "seed")},
+        log_sink=lambda line: files.append_log(session.pk, line), console=console)
 
 
 def session_execute(*, session_id: int, attempt: int, worker: str = "", console: bool = False,
@@ -179,33 +212,18 @@ def session_execute(*, session_id: int, attempt: int, worker: str = "", console:
     evaluate: "queue" (a separate gpu-queue task, so the session is `completed` as soon as training is),
     "inline" (right here, for the foreground command) or "none".
     """
-    from .engine.runner import RunSpec, TrainingCancelled, WeightsError, run_training
+    from .engine.runner import TrainingCancelled, WeightsError, run_training
 
     session, why = _claim(session_id, attempt, worker)
     if session is None:
         log.info("session %s not run: %s", session_id, why)
         return None
     params = session.params
-    resume_from = None
-    if session.resume_pending:
-        resume_from = str(files.weights(session.pk, "last"))
-    else:
-        epoch_rows_clear(session=session, after=0)
-    TrainingSession.objects.filter(pk=session.pk).update(resume_pending=False)
-    if session.initial_weights != TrainingSession.WEIGHTS_NONE:
-        model = str(files.initial_weights(session.pk))
-    else:
-        model = f"{session.algorithm}.yaml"
-    spec = RunSpec(
-        data_yaml=str(files.data_yaml(session.pk)), project=str(files.session_dir(session.pk)), name="run",
-        model=model, epochs=int(params["epochs"]), batch=batch_arg(params), imgsz=int(params["imgsz"]),
-        patience=int(params["patience"]), resume_from=resume_from,
-        extra={k: params.get(k) for k in ("plots", "nbs", "seed")},
-        log_path=str(files.log_path(session.pk)), console=console)
     files.append_log(session.pk, f"[posedeck] attempt {session.attempt} on worker {worker or '(foreground)'}")
     reporter = DbReporter(session, on_progress)
     try:
         with Heartbeat(session.pk, worker):
+            spec = _prepare(session, params, console)
             result = run_training(spec, reporter)
     except TrainingCancelled as exc:
         files.append_log(session.pk, f"[posedeck] {exc}; the weights so far are kept")
@@ -258,21 +276,24 @@ def session_evaluate(*, session_id: int) -> TrainingSession | None:
     if not TrainingSession.objects.filter(pk=session_id, evaluation_status="queued").update(evaluation_status="running"):
         return None
     session = TrainingSession.objects.get(pk=session_id)
-    weights = files.weights(session.pk, "best")
-    if not weights.is_file():
-        weights = files.weights(session.pk, "last")
-    if not weights.is_file():
+    weights = files.fetch_weights(session.pk, "best") or files.fetch_weights(session.pk, "last")
+    if weights is None:
         TrainingSession.objects.filter(pk=session.pk).update(evaluation_status="failed",
                                                              evaluation_error="the session has no weights")
         return session
     TrainingSession.objects.filter(pk=session.pk).update(evaluation_error="")
     skeleton = session.skeleton or {}
     try:
+        from .snapshot import materialize
+
+        out_dir = files.evaluation_dir(session.pk)
         result = evaluate_pose(
-            weights=str(weights), data_yaml=str(files.data_yaml(session.pk)), sigmas=skeleton["sigmas"],
+            weights=str(weights), data_yaml=str(materialize(session.pk)), sigmas=skeleton["sigmas"],
             kpt_names=skeleton.get("keypoint_names"),
             skeletons={i: c.get("connections", []) for i, c in enumerate(skeleton.get("classes", []))},
-            out_dir=str(files.evaluation_dir(session.pk)), imgsz=int(session.params.get("imgsz", 640)))
+            out_dir=str(out_dir), imgsz=int(session.params.get("imgsz", 640)))
+        for example in result.get("examples", []):
+            storage.save_path(files.evaluation_name(session.pk, example["file"]), out_dir / example["file"])
     except Exception as exc:
         files.append_log(session.pk, "[posedeck] evaluation failed:\n" + traceback.format_exc())
         TrainingSession.objects.filter(pk=session.pk).update(evaluation_status="failed",
@@ -285,4 +306,6 @@ def session_evaluate(*, session_id: int) -> TrainingSession | None:
     files.append_log(session.pk, f"[posedeck] evaluation on {result['images']} val images: PCK@0.05 {result['pck']}, "
                                  f"mean OKS {result['mean_oks']}")
     session.refresh_from_db()
+    if session.status == TrainingSession.COMPLETED:
+        files.remove_local(session.pk)  # everything kept is in the storage; a finished session needs no work folder
     return session

@@ -1,10 +1,16 @@
-"""Where a session's files live under MEDIA_ROOT/training/<id>/:
+"""A session's files.
 
-    snapshot/     the immutable YOLO pose export (data.yaml, images/, labels/)
-    initial.pt    the weights it started from, copied in (never a link to another session's file)
-    run/          Ultralytics' save dir: weights/best.pt, weights/last.pt, results.csv, plots
-    train.log     the console log (Ultralytics' LOGGER plus one line per epoch)
-    evaluation/   example_<n>.jpg drawn by the evaluation
+Kept through the storage API (config.storage), under `training/<id>/`, so web servers and gpu workers need
+no shared disk:
+    snapshot.json        the frozen classes, image names and labels the session trains on (written at start)
+    initial.pt           the weights it starts from (an upload, or a copy of another session's)
+    weights/best.pt      uploaded by the worker after every epoch, and once more when training ends
+    weights/last.pt
+    evaluation/example_<n>.jpg   drawn by the evaluation
+Worked on locally by the worker that trains, under `TRAINING_WORK_DIR/<id>/` (default var/work/training):
+    snapshot/            the YOLO pose folder built from snapshot.json (images linked or downloaded)
+    run/                 Ultralytics' save dir (weights/, results.csv, plots)
+The console log is `LogLine` rows (training.models), appended to by any process.
 """
 from __future__ import annotations
 
@@ -13,34 +19,43 @@ from pathlib import Path
 
 from django.conf import settings
 
+from config import storage
 
-def media_root() -> Path:
-    return Path(settings.MEDIA_ROOT)
-
-
-def session_dir(session_id: int) -> Path:
-    return media_root() / "training" / str(session_id)
+from .models import LogLine
 
 
-def relative(path: str | Path | None) -> str:
-    if not path:
-        return ""
-    p = Path(path)
-    try:
-        return p.resolve().relative_to(media_root().resolve()).as_posix()
-    except ValueError:
-        return str(p)
+# ---------------------------------------------------------------- stored (storage names)
+def stored(session_id: int, name: str) -> str:
+    return f"training/{session_id}/{name}"
 
 
-def absolute(rel: str) -> Path | None:
-    if not rel:
-        return None
-    p = Path(rel)
-    return p if p.is_absolute() else media_root() / p
+def snapshot_name(session_id: int) -> str:
+    return stored(session_id, "snapshot.json")
+
+
+def initial_weights_name(session_id: int) -> str:
+    return stored(session_id, "initial.pt")
+
+
+def weights_name(session_id: int, kind: str) -> str:
+    return stored(session_id, f"weights/{kind}.pt")
+
+
+def evaluation_name(session_id: int, file: str) -> str:
+    return stored(session_id, f"evaluation/{file}")
+
+
+def has_weights(session_id: int, kind: str) -> bool:
+    return storage.exists(weights_name(session_id, kind))
+
+
+# ---------------------------------------------------------------- local to the worker
+def work_dir(session_id: int) -> Path:
+    return Path(settings.TRAINING_WORK_DIR) / str(session_id)
 
 
 def snapshot_dir(session_id: int) -> Path:
-    return session_dir(session_id) / "snapshot"
+    return work_dir(session_id) / "snapshot"
 
 
 def data_yaml(session_id: int) -> Path:
@@ -48,49 +63,61 @@ def data_yaml(session_id: int) -> Path:
 
 
 def run_dir(session_id: int) -> Path:
-    return session_dir(session_id) / "run"
+    return work_dir(session_id) / "run"
 
 
-def weights(session_id: int, kind: str) -> Path:
+def local_weights(session_id: int, kind: str) -> Path:
     return run_dir(session_id) / "weights" / f"{kind}.pt"
 
 
-def initial_weights(session_id: int) -> Path:
-    return session_dir(session_id) / "initial.pt"
-
-
-def log_path(session_id: int) -> Path:
-    return session_dir(session_id) / "train.log"
+def local_initial_weights(session_id: int) -> Path:
+    return work_dir(session_id) / "initial.pt"
 
 
 def evaluation_dir(session_id: int) -> Path:
-    return session_dir(session_id) / "evaluation"
+    return work_dir(session_id) / "evaluation"
+
+
+def remove_local(session_id: int) -> None:
+    shutil.rmtree(work_dir(session_id), ignore_errors=True)
 
 
 def remove_session(session_id: int) -> None:
-    shutil.rmtree(session_dir(session_id), ignore_errors=True)
+    storage.delete_tree(f"training/{session_id}")
+    remove_local(session_id)
 
 
+def upload_weights(session_id: int) -> dict:
+    """Copy the run's best.pt / last.pt into the storage; returns {"best_weights", "last_weights"} names
+    ("" for one that does not exist)."""
+    out = {}
+    for kind in ("best", "last"):
+        local = local_weights(session_id, kind)
+        if local.is_file():
+            out[f"{kind}_weights"] = storage.save_path(weights_name(session_id, kind), local)
+        else:
+            out[f"{kind}_weights"] = weights_name(session_id, kind) if has_weights(session_id, kind) else ""
+    return out
+
+
+def fetch_weights(session_id: int, kind: str) -> Path | None:
+    """The stored weights as a local file in the run folder (downloaded when this worker lacks them)."""
+    local = local_weights(session_id, kind)
+    if not local.is_file() and has_weights(session_id, kind):
+        storage.materialize(weights_name(session_id, kind), local)
+    return local if local.is_file() else None
+
+
+# ---------------------------------------------------------------- log
 def append_log(session_id: int, text: str) -> None:
-    path = log_path(session_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(text.rstrip("\n") + "\n")
+    """Append one or more lines. A progress bar that rewrote its line with carriage returns is kept as what
+    the line finally said."""
+    lines = [line.rsplit("\r", 1)[-1] for line in text.replace("\r\n", "\n").rstrip("\n").split("\n")]
+    LogLine.objects.bulk_create([LogLine(session_id=session_id, text=line) for line in lines], batch_size=1000)
 
 
-def tail(path: Path, lines: int, max_bytes: int = 256 * 1024) -> tuple[list[str], int]:
-    """The last `lines` lines of a text file (reading at most max_bytes from its end) and its size."""
-    if not path.is_file():
-        return [], 0
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        fh.seek(max(0, size - max_bytes))
-        data = fh.read()
-    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
-    # Progress bars rewrite one line with carriage returns: keep what the line finally said.
-    rows = [row.rsplit("\r", 1)[-1] for row in text.split("\n")]
-    if size > max_bytes:
-        rows = rows[1:]  # the first row was cut in the middle
-    if rows and rows[-1] == "":
-        rows.pop()
-    return rows[-lines:], size
+def tail(session_id: int, lines: int) -> tuple[list[str], int]:
+    """The last `lines` log lines and how many lines the whole log has."""
+    qs = LogLine.objects.filter(session_id=session_id)
+    rows = list(qs.order_by("-id").values_list("text", flat=True)[:lines])
+    return rows[::-1], qs.count()

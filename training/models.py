@@ -35,7 +35,7 @@ class TrainingSession(models.Model):
     initial_weights_name = models.CharField(max_length=255, blank=True, default="")
     requested_worker = models.CharField(max_length=255, blank=True, default="")
 
-    # Files, relative to MEDIA_ROOT.
+    # Storage names (config.storage) of the frozen snapshot and the weights; run_dir is the worker's local folder.
     snapshot_path = models.CharField(max_length=500, blank=True, default="")
     run_dir = models.CharField(max_length=500, blank=True, default="")
     best_weights = models.CharField(max_length=500, blank=True, default="")
@@ -76,6 +76,19 @@ class TrainingSession(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"session {self.pk}"
+
+
+class LogLine(models.Model):
+    """One line of a session's console log (Ultralytics' log and Posedeck's own events). Kept in the database so
+    the web process, the worker and `manage.py train` all append to one log without sharing a disk."""
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="log_lines")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["session", "id"])]
 
 
 class EpochMetric(models.Model):

@@ -2,12 +2,11 @@
 scoped to the user's workspaces and checks their role (accounts.selectors): not a member → 404."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.roles import Action
+from config import storage
 from accounts.selectors import check_role, scoped
 
 from . import files
@@ -44,31 +43,31 @@ def epochs_of(session: TrainingSession, *, after: int = 0) -> QuerySet[EpochMetr
 
 
 def log_tail(session: TrainingSession, lines: int = 200) -> dict:
-    rows, size = files.tail(files.log_path(session.pk), lines)
-    return {"lines": rows, "size": size}
+    rows, count = files.tail(session.pk, lines)
+    return {"lines": rows, "size": count}
 
 
-def weights_path(session: TrainingSession, kind: str) -> Path | None:
-    """The session's best.pt or last.pt, or None when it does not exist (yet)."""
-    if kind not in WEIGHT_KINDS:
+def weights_name(session: TrainingSession, kind: str) -> str | None:
+    """The storage name of the session's best.pt or last.pt, or None when it does not exist (yet)."""
+    if kind not in WEIGHT_KINDS or not files.has_weights(session.pk, kind):
         return None
-    path = files.weights(session.pk, kind)
-    return path if path.is_file() else None
+    return files.weights_name(session.pk, kind)
 
 
-def weights_get(user, pk, kind: str) -> Path:
-    path = weights_path(session_get(user, pk), kind)
-    if path is None:
+def weights_get(user, pk, kind: str) -> str:
+    name = weights_name(session_get(user, pk), kind)
+    if name is None:
         raise Http404(f"no {kind} weights")
-    return path
+    return name
 
 
-def evaluation_image(session: TrainingSession, index: int) -> Path | None:
+def evaluation_image(session: TrainingSession, index: int) -> str | None:
+    """The storage name of the evaluation's example picture `index`, or None."""
     examples = (session.evaluation or {}).get("examples") or []
     if not 0 <= index < len(examples):
         return None
-    path = files.evaluation_dir(session.pk) / examples[index]["file"]
-    return path if path.is_file() else None
+    name = files.evaluation_name(session.pk, examples[index]["file"])
+    return name if storage.exists(name) else None
 
 
 def live_workers() -> QuerySet[WorkerStatus]:

@@ -2,7 +2,6 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import files
 from .engine import algorithms
 from .models import EpochMetric, TrainingSession, WorkerStatus
 from .services import DEFAULT_PARAMS, LIMITS
@@ -101,10 +100,10 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_has_best_weights(self, obj) -> bool:
-        return files.weights(obj.pk, "best").is_file()
+        return bool(obj.best_weights)
 
     def get_has_last_weights(self, obj) -> bool:
-        return files.weights(obj.pk, "last").is_file()
+        return bool(obj.last_weights)
 
     def get_keypoint_names(self, obj) -> list[str]:
         return (obj.skeleton or {}).get("keypoint_names", [])

@@ -6,7 +6,6 @@ Celery task calls on the worker.
 """
 from __future__ import annotations
 
-import shutil
 import zipfile
 from typing import IO
 
@@ -15,6 +14,8 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from config import storage
+from config.errors import InvalidInput
 from datasets.models import Dataset
 from datasets.selectors import RECOMMENDED_LABELLED
 
@@ -24,7 +25,6 @@ from .errors import (DatasetEmpty, DatasetNotLabelled, InvalidWeights, KeypointC
                      SessionNotActive, SessionNotResumable, UnknownAlgorithm, WeightsMissing, WorkerUnavailable)
 from .liveness import live_workers_qs
 from .models import EpochMetric, TrainingSession
-from config.errors import InvalidInput
 
 DEFAULT_PARAMS = {"epochs": 300, "batch": 16, "imgsz": 640, "patience": 100, "plots": True, "nbs": None, "seed": 0}
 LIMITS = {"epochs": (1, 10000), "batch": (1, 1024), "imgsz": (32, 4096), "patience": (0, 10000), "nbs": (1, 4096),
@@ -89,16 +89,6 @@ def _check_weights_file(fileobj: IO[bytes], name: str) -> None:
                              field="initial_weights_file") from None
     finally:
         fileobj.seek(0)
-
-
-def _copy_in(fileobj: IO[bytes], dest) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(dest, "wb") as out:
-        if hasattr(fileobj, "chunks"):
-            for chunk in fileobj.chunks():
-                out.write(chunk)
-        else:
-            shutil.copyfileobj(fileobj, out)
 
 
 def _classes_for(dataset: Dataset, class_ids: list[int] | None):
@@ -167,14 +157,14 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
     classes = _classes_for(dataset, class_ids)
     _, warnings = check_dataset_labelled(dataset)
 
-    source_path = None
+    source_name = None
     if initial_weights in (TrainingSession.WEIGHTS_SESSION_BEST, TrainingSession.WEIGHTS_SESSION_LAST):
         if initial_session is None or initial_session.workspace_id != dataset.workspace_id:
             raise InvalidInput("choose a session of the dataset's workspace to take the weights from",
                                field="initial_session")
         kind = "best" if initial_weights == TrainingSession.WEIGHTS_SESSION_BEST else "last"
-        source_path = files.weights(initial_session.pk, kind)
-        if not source_path.is_file():
+        source_name = files.weights_name(initial_session.pk, kind)
+        if not storage.exists(source_name):
             raise WeightsMissing(f"session {initial_session.pk} has no {kind} weights yet", field="initial_session")
         weights_name = f"session {initial_session.pk} {kind}.pt"
     elif initial_weights == TrainingSession.WEIGHTS_UPLOAD:
@@ -201,11 +191,13 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
             from .snapshot import snapshot_create
 
             snap = snapshot_create(session_id=session.pk, dataset=dataset, classes=classes)
-            if source_path is not None:
-                files.initial_weights(session.pk).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source_path, files.initial_weights(session.pk))
+            # A copy, never a reference: deleting the other session must not break this one.
+            if source_name is not None:
+                with storage.open_read(source_name) as fh:
+                    storage.save_replace(files.initial_weights_name(session.pk), fh)
             elif weights_file is not None and initial_weights == TrainingSession.WEIGHTS_UPLOAD:
-                _copy_in(weights_file, files.initial_weights(session.pk))
+                weights_file.seek(0)
+                storage.save_replace(files.initial_weights_name(session.pk), weights_file)
         except BaseException:
             files.remove_session(session.pk)
             raise
@@ -217,8 +209,7 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
         if not session.name:
             session.name = f"{algorithm} on {dataset.name}"
         session.params = clean
-        session.snapshot_path = files.relative(files.snapshot_dir(session.pk))
-        session.run_dir = files.relative(files.run_dir(session.pk))
+        session.snapshot_path = files.snapshot_name(session.pk)
         session.skeleton = snap.skeleton
         session.train_images, session.val_images = snap.train_images, snap.val_images
         session.warnings = warnings + snap.warnings
@@ -270,10 +261,9 @@ def training_session_resume(*, session: TrainingSession, worker: str = "", enque
         s = TrainingSession.objects.select_for_update().get(pk=session.pk)
         if s.status not in (TrainingSession.CANCELLED, TrainingSession.FAILED):
             raise SessionNotResumable(f"session {s.pk} is {s.status}; only a cancelled or failed session can be resumed")
-        if not files.data_yaml(s.pk).is_file():
+        if not storage.exists(files.snapshot_name(s.pk)):
             raise SessionNotResumable(f"session {s.pk} has lost its dataset snapshot; start a new session")
-        last = files.weights(s.pk, "last")
-        s.resume_pending = last.is_file()
+        s.resume_pending = files.has_weights(s.pk, "last")
         if not worker and s.requested_worker and not live_workers_qs().filter(name=s.requested_worker).exists():
             s.requested_worker = ""  # the machine it asked for is gone: any gpu worker may take it
         elif worker:
@@ -315,7 +305,7 @@ def training_session_evaluate(*, session: TrainingSession) -> TrainingSession:
             raise SessionBusy(f"session {s.pk} is {s.status}; it is evaluated when training completes")
         if s.evaluation_status in ("queued", "running"):
             raise SessionBusy(f"the evaluation of session {s.pk} is already {s.evaluation_status}")
-        if not (files.weights(s.pk, "best").is_file() or files.weights(s.pk, "last").is_file()):
+        if not (files.has_weights(s.pk, "best") or files.has_weights(s.pk, "last")):
             raise WeightsMissing(f"session {s.pk} has no weights to evaluate")
         s.evaluation_status, s.evaluation_error = "queued", ""
         s.save(update_fields=["evaluation_status", "evaluation_error", "updated_at"])

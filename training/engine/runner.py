@@ -16,7 +16,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from . import devices, offline
 
@@ -53,8 +53,9 @@ class RunSpec:
     resume_from: str | None = None  # an absolute last.pt: continue that run in its own folder
     device: str | None = None  # None: CUDA when available, else CPU
     extra: dict = field(default_factory=dict)  # plots, nbs, seed, workers
-    log_path: str | None = None  # the console log is copied here (ANSI colours stripped)
-    console: bool = True  # False: keep Ultralytics' own output off stdout (the log file still gets it)
+    log_path: str | None = None  # the console log is copied into this file (ANSI colours stripped) ...
+    log_sink: Callable[[str], None] | None = None  # ... and/or handed line by line to this function
+    console: bool = True  # False: keep Ultralytics' own output off stdout (the log copies still get it)
 
 
 @dataclass
@@ -78,16 +79,34 @@ class _PlainFormatter(logging.Formatter):
         return _ANSI.sub("", text)
 
 
+class _SinkHandler(logging.Handler):
+    """Hands each formatted log line to a function (the worker stores them as the session's log)."""
+
+    def __init__(self, sink: Callable[[str], None]):
+        super().__init__(logging.INFO)
+        self.sink = sink
+
+    def emit(self, record):
+        try:
+            self.sink(self.format(record))
+        except Exception:  # a log line that cannot be stored must not stop the training
+            self.handleError(record)
+
+
 @contextlib.contextmanager
-def capture_log(path: str | None, console: bool):
-    """Copy Ultralytics' LOGGER into `path`; optionally silence its console handler and progress bars."""
+def capture_log(path: str | None, console: bool, sink: Callable[[str], None] | None = None):
+    """Copy Ultralytics' LOGGER into `path` and/or `sink`; optionally silence its console handler and progress
+    bars."""
     from ultralytics.utils import LOGGER
 
-    handler = None
+    handlers = []
     saved_levels = []
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handlers.append(logging.FileHandler(path, encoding="utf-8"))
+    if sink:
+        handlers.append(_SinkHandler(sink))
+    for handler in handlers:
         handler.setFormatter(_PlainFormatter("%(message)s"))
         handler.setLevel(logging.INFO)
         LOGGER.addHandler(handler)
@@ -98,7 +117,7 @@ def capture_log(path: str | None, console: bool):
     sink = None
     if not console:
         for h in LOGGER.handlers:
-            if h is not handler and isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
+            if h not in handlers and isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler):
                 saved_levels.append((h, h.level))
                 h.setLevel(logging.WARNING)
         sink = open(os.devnull, "w")
@@ -109,7 +128,7 @@ def capture_log(path: str | None, console: bool):
     finally:
         for obj, level in saved_levels:
             obj.setLevel(level)
-        if handler:
+        for handler in handlers:
             LOGGER.removeHandler(handler)
             handler.close()
         if sink:
@@ -230,7 +249,7 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
                           seconds=getattr(trainer, "epoch_time", None), best=best, last=last):
             raise TrainingCancelled(f"cancelled after epoch {epoch}")
 
-    with capture_log(spec.log_path, spec.console) as log:
+    with capture_log(spec.log_path, spec.console, spec.log_sink) as log:
         if spec.resume_from:
             log.info(f"Resuming from {spec.resume_from} on {device_text}")
             model = load_model(spec.resume_from, resume=True)

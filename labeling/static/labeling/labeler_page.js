@@ -161,10 +161,29 @@ function chooseClass(id) {
 }
 
 // ---------------------------------------------------------------- loading and navigation
+/** Resolves true when the browser could decode the picture, false otherwise. */
 function preload(url) {
   const img = new Image();
   img.src = url;
-  return img.decode().catch(() => {});
+  return img.decode().then(() => true, () => false);
+}
+
+// The error cover swallows pointer input, so no tool can draw on a picture that is not shown.
+for (const type of ["pointerdown", "pointermove", "pointerup", "wheel", "contextmenu", "dblclick"]) {
+  $("image-error").addEventListener(type, (ev) => { ev.stopPropagation(); ev.preventDefault(); });
+}
+
+/** A picture the browser cannot show must not look like an empty, saved image: cover the stage and say so. */
+function showImageError(detail, shown) {
+  const box = $("image-error");
+  box.hidden = shown;
+  root.dataset.imageError = shown ? "" : "1";
+  if (!shown) {
+    box.textContent = `This browser cannot display “${detail.original_name}”, so it cannot be labelled here. ` +
+      "Download it from the dataset page to check the file, or delete it and upload it in another format.";
+    $("save-status").textContent = "Picture not shown: nothing to label";
+    $("save-status").dataset.state = "error";
+  }
 }
 
 async function saveBeforeLeaving() {
@@ -185,7 +204,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
   try {
     // Classes are read again with each image: a template edited meanwhile (another tab) is picked up.
     const [detail, ann, freshClasses] = await Promise.all([loadImage(id), loadAnnotation(id), loadClasses(datasetId)]);
-    await preload(detail.file_url);
+    const shown = await preload(detail.display_url);
     setClasses(freshClasses);
     if (saver) {
       saver.stop();
@@ -196,7 +215,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
     $("image-name").textContent = detail.original_name;
     stage.setImageSize(detail.width, detail.height);
     renderer.clear();
-    renderer.setImage(detail.file_url, detail.width, detail.height);
+    renderer.setImage(detail.display_url, detail.width, detail.height);
     ui.hover = null;
     ui.draft = null;
     let doc = docFromServer(ann, detail, classes);
@@ -224,6 +243,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
     });
     saver = current;
     showSaveState("saved");
+    showImageError(detail, shown);
     if (restored === "resume") {
       notify("Restored edits that had not reached the server; saving them now.");
       saver.changed();
@@ -239,7 +259,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
     const n = detail.neighbours;
     $("btn-prev").disabled = !n.previous;
     $("btn-next").disabled = !n.next;
-    if (n.next) loadImage(n.next).then((d) => preload(d.file_url)).catch(() => {});
+    if (n.next) loadImage(n.next).then((d) => preload(d.display_url)).catch(() => {});
     needsDraw = true;
     stage.requestFrame();
     requestAnimationFrame(() => requestAnimationFrame(() => {

@@ -10,6 +10,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import cli
+from config import storage
 from config.errors import DomainError
 from datasets.models import Dataset
 from training import files, services
@@ -148,8 +149,8 @@ class Command(BaseCommand):
             self.stdout.write(f"evaluation: PCK@0.05 {session.evaluation.get('pck')}, mean OKS "
                               f"{session.evaluation.get('mean_oks')}")
         for kind in ("best", "last"):
-            path = files.weights(session.pk, kind)
-            if path.is_file():
-                self.stdout.write(f"{kind} weights: {path}")
+            if files.has_weights(session.pk, kind):
+                name = files.weights_name(session.pk, kind)
+                self.stdout.write(f"{kind} weights: {storage.local_path(name) or name}")
         if session.status != TrainingSession.COMPLETED:
             raise CommandError(f"session {session.pk} ended {session.status}")
