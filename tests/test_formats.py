@@ -8,7 +8,12 @@ import yaml
 from datasets.formats.coco import parse_coco, write_coco
 from datasets.formats.coco_writer import iter_coco_json
 from datasets.formats.records import DEFAULT_AREA_FACTOR, FormatError, FormatWarning
-from datasets.formats.skeleton import COCO_SIGMAS, default_sigmas, derive_flip_pairs, flip_index
+from datasets.formats.skeleton import (
+    COCO_SIGMAS,
+    default_sigmas,
+    derive_flip_pairs,
+    flip_index,
+)
 from datasets.formats.yolo import write_yolo
 from datasets.formats.yolo_reader import read_yolo_folder
 
@@ -156,7 +161,7 @@ def test_yolo_folder_has_kpt_shape_flip_idx_and_normalised_labels(tmp_path):
     assert len(values) == 5 + 17 * 3
     assert all(0.0 <= v <= 1.0 for v in values[1:5])
     inst = first.instances[0]
-    x, y, w, h = inst.bbox
+    x, _, w, _ = inst.bbox
     assert values[1] == pytest.approx((x + w / 2) / first.width, abs=1e-5)
     kx, ky, kv = next(k for k in inst.keypoints if k[2] > 0)
     j = inst.keypoints.index([kx, ky, kv])

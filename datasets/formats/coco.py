@@ -134,10 +134,10 @@ def _images(raw: list) -> tuple[list[ImageRecord], dict]:
         iid = read_id(img.get("id"), f"{where}.id", f"{where}.id")
         if iid in by_id:
             raise FormatError(f"image id {iid} is used twice ({by_id[iid].file_name!r} and "
-                              f"{img.get('file_name')!r})", f"{where}.id", image_ids=[iid])
+                              f"{show(img.get('file_name'))})", f"{where}.id", image_ids=[iid])
         name = normalize_name(read_text(img.get("file_name"), f"{where}.file_name", f"image {iid} file_name"))
         if not name:
-            raise FormatError(f"image {iid} file_name {img.get('file_name')!r} names no file", f"{where}.file_name")
+            raise FormatError(f"image {iid} file_name {show(img.get('file_name'))} names no file", f"{where}.file_name")
         if name in by_name:
             raise FormatError(f"images {by_name[name]} and {iid} both have file_name {name!r}", f"{where}.file_name",
                               image_ids=[by_name[name], iid])
@@ -226,26 +226,24 @@ def parse_coco(data) -> PoseDataset:
     for i, ann in enumerate(raw_anns):
         where = f"annotations[{i}]"
         ann = _entry(ann, where, f"annotation {i}")
-        aid = ann.get("id")
-        if aid is not None:
-            aid = read_id(aid, f"{where}.id", f"{where}.id")
-            if aid in ann_ids:
-                raise FormatError(f"annotation id {aid} is used twice (annotations[{ann_ids[aid]}] and {where})",
-                                  f"{where}.id", annotation_ids=[aid])
-            ann_ids[aid] = i
-        name = f"annotation {aid if aid is not None else f'[{i}]'}"
+        aid = read_id(ann.get("id"), f"{where}.id", f"{where}.id")
+        if aid in ann_ids:
+            raise FormatError(f"annotation id {aid} is used twice (annotations[{ann_ids[aid]}] and {where})",
+                              f"{where}.id", annotation_ids=[aid])
+        ann_ids[aid] = i
+        name = f"annotation {aid}"
         iid = read_id(ann.get("image_id"), f"{where}.image_id", f"{name} image_id")
         cid = read_id(ann.get("category_id"), f"{where}.category_id", f"{name} category_id")
         rec = by_id.get(iid)
         if rec is None:
-            unknown_images.append((where, aid if aid is not None else where, iid, ann.get("image_id")))
+            unknown_images.append((where, aid, iid, ann.get("image_id")))
             continue
         if cid not in cat_index:
             if cid in skipped:
-                skipped_anns.setdefault(cid, []).append(aid if aid is not None else where)
+                skipped_anns.setdefault(cid, []).append(aid)
                 rec.has_annotations = True
             else:
-                unknown_cats.append((where, aid if aid is not None else where, cid, ann.get("category_id")))
+                unknown_cats.append((where, aid, cid, ann.get("category_id")))
             continue
         rec.has_annotations = True
         label = f"{name} (image {rec.file_name})"

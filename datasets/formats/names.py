@@ -168,7 +168,8 @@ def export_names(names: Sequence[str], extensions: Sequence[str | None] | None =
     extension: 'frame.jpg'/'frame.png', 'IMG_1.JPG'/'img_1.jpg') are all renamed, visibly and
     deterministically: the extension joins the stem ('frame_jpg.jpg', 'frame_png.png'), then '_2', '_3'
     where still needed, in the order of the original names. Otherwise names are only normalised
-    (`normalize_name`). The result depends on the set of names, not on their order. Used by the COCO
+    (`normalize_name`). The result depends on the set of names, not on their order (identical names are
+    told apart in the order given: give them in a stable order, e.g. by database id). Used by the COCO
     writer, the YOLO writer and the training snapshot, so every export names a picture the same way.
     """
     items = []

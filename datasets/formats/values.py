@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 
 from .records import FormatError
 
 _NUMERIC = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 40, 40, 40
+
+
 def show(value) -> str:
-    """A short repr for messages: hostile files can hold megabytes in one value."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A short repr for messages: hostile files hold megabytes or thousands of levels in one value."""
+    try:
+        text = _REPR.repr(value)
+    except (ValueError, RecursionError):  # ints past Python's 4300-digit str limit
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def to_float(value) -> float | None:
@@ -45,13 +53,13 @@ def read_number(value, field: str, label: str) -> float:
 
 def read_id(value, field: str, label: str, *, allow_text: bool = True) -> int | str:
     """An id: an integer (also `7.0` or `"7"`), or, with allow_text, any other non-empty string used as an
-    opaque key (some tools write `"img_001"`). Booleans, null, fractions and containers are refused."""
+    opaque key (some tools write `"img_001"`; at most 200 characters). Booleans, null, fractions and containers are refused."""
     number = to_float(value)
     if number is not None:
         if math.isfinite(number) and number.is_integer():
             return int(value) if isinstance(value, int) else int(number)
         raise FormatError(f"{label} must be an integer id, got {show(value)}", field)
-    if allow_text and isinstance(value, str) and value.strip():
+    if allow_text and isinstance(value, str) and value.strip() and len(value) <= 200:
         return value
     raise FormatError(f"{label} must be an integer id, got {show(value)}", field)
 

@@ -265,8 +265,11 @@ def _listed(tree: _Tree, list_file: str, root: str) -> list[tuple[str, str]]:
             raise FormatError(f"{list_file} line {lines[i][0]} names {lines[i][1]!r}, which is not in the dataset",
                               f"{list_file}:{lines[i][0]}")
         exact[i] = normalize_name(path)
-    # The user's name: the part after the last `images` folder (images/train2017/x.jpg -> train2017/x.jpg).
-    return [(p, ("/" + p).rpartition("/images/")[2] if "/images/" in "/" + p else p) for p in exact]
+    # The user's name: relative to the dataset folder, after the last `images` folder if there is one
+    # (images/train2017/x.jpg -> train2017/x.jpg).
+    prefix = root + "/" if root else ""
+    names = [p[len(prefix):] if p.startswith(prefix) else p for p in exact]
+    return [(p, ("/" + n).rpartition("/images/")[2].lstrip("/")) for p, n in zip(exact, names)]
 
 
 # ---------------------------------------------------------------- labels
