@@ -3,6 +3,8 @@ import pytest
 
 from datasets.formats.names import (
     export_names,
+    find_annotation_file,
+    folder_entries,
     is_junk_entry,
     normalize_name,
     resolve_file_names,
@@ -111,3 +113,17 @@ def test_label_paths_follow_ultralytics(image, label):
 
     assert yolo_label_path(image) == label
     assert img2label_paths(["/root/" + image]) == ["/root/" + label]
+
+
+def test_folder_entries_and_the_one_annotation_file(tmp_path):
+    (tmp_path / "cam1").mkdir()
+    (tmp_path / "cam1" / "a.jpg").write_bytes(b"x")
+    (tmp_path / "cam1" / "._a.jpg").write_bytes(b"fork")
+    (tmp_path / "ann.json").write_text("{}")
+    entries = folder_entries(tmp_path)
+    assert entries == ["ann.json", "cam1/a.jpg"]
+    assert resolve_file_names(["a.jpg"], entries) == ["cam1/a.jpg"]
+    assert find_annotation_file(entries + ["__MACOSX/._ann.json"]) == "ann.json"
+    with pytest.raises(FormatError) as exc:
+        find_annotation_file(["a.json", "b/c.JSON"])
+    assert exc.value.field == "file" and "found 2" in exc.value.message

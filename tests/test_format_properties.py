@@ -17,7 +17,13 @@ from core.errors import PosedeckError
 from datasets.formats.coco import parse_coco
 from datasets.formats.coco_writer import iter_coco_json
 from datasets.formats.names import export_names, normalize_name, resolve_file_names
-from datasets.formats.records import ClassSpec, CrowdRecord, ImageRecord, InstanceRecord, default_area
+from datasets.formats.records import (
+    ClassSpec,
+    CrowdRecord,
+    ImageRecord,
+    InstanceRecord,
+    default_area,
+)
 from datasets.formats.skeleton import flip_pairs_report
 from datasets.formats.yolo import ZipSink, write_yolo_stream
 from datasets.formats.yolo_reader import read_yolo_zip

@@ -5,8 +5,20 @@ import zipfile
 import pytest
 import yaml
 
-from datasets.formats.records import ClassSpec, CrowdRecord, FormatError, ImageRecord, InstanceRecord
-from datasets.formats.yolo import FolderSink, YoloPoseWriter, ZipSink, write_yolo_stream, yolo_flip_idx
+from datasets.formats.records import (
+    ClassSpec,
+    CrowdRecord,
+    FormatError,
+    ImageRecord,
+    InstanceRecord,
+)
+from datasets.formats.yolo import (
+    FolderSink,
+    YoloPoseWriter,
+    ZipSink,
+    write_yolo_stream,
+    yolo_flip_idx,
+)
 from datasets.formats.yolo_reader import read_yolo_folder, read_yolo_zip
 
 THING = ClassSpec(name="thing", keypoints=["nose", "left_eye", "right_eye"], flip_pairs=[[1, 2]])

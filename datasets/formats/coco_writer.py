@@ -44,9 +44,10 @@ def coco_categories(classes: list[ClassSpec]) -> list[dict]:
 class _Numbering:
     """Image ids and file-name checks shared by the dict and the streamed writer."""
 
-    def __init__(self, classes: list[ClassSpec]):
+    def __init__(self, classes: list[ClassSpec], *, check: bool = True):
         self.categories = coco_categories(classes)
         self.keypoint_counts = [len(c.keypoints) for c in classes]
+        self.check = check  # the streamed writer's second pass repeats the first: no second set of names
         self.mode: str | None = None
         self.count = 0
         self.ids: set[int] = set()
@@ -63,12 +64,15 @@ class _Numbering:
         if not has_int:
             raise FormatError(f"image {rec.file_name!r} has no integer source id while the others have one",
                               "images")
-        if sid in self.ids:
-            raise FormatError(f"image id {sid} is given to two images", "images")
-        self.ids.add(sid)
+        if self.check:
+            if sid in self.ids:
+                raise FormatError(f"image id {sid} is given to two images", "images")
+            self.ids.add(sid)
         return sid
 
     def check_name(self, rec: ImageRecord) -> None:
+        if not self.check:
+            return
         key = rec.file_name.casefold()
         if key in self.names:
             raise FormatError(f"two images are named {rec.file_name!r} (ignoring letter case); give the records "
@@ -170,7 +174,7 @@ def iter_coco_json(classes: list[ClassSpec], images: Iterable[ImageRecord] | Cal
                 yield from flush()
         emit('],"annotations":[')
         if two_pass:
-            replay = _Numbering(classes)
+            replay = _Numbering(classes, check=False)
             for rec in images():
                 for ann in replay.entries(rec)[1]:
                     emit(("" if first_ann else ",") + _dump(ann))

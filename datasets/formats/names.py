@@ -5,9 +5,11 @@ NFD), forward slashes (Windows zips carry backslashes), no leading `/`, `./` or 
 """
 from __future__ import annotations
 
+import os
 import posixpath
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from .records import FormatError, summarise
 
@@ -53,6 +55,24 @@ def upload_name(entry: str) -> str | None:
     if is_junk_entry(entry):
         return None
     return normalize_name(entry) or None
+
+
+def folder_entries(root: str | os.PathLike) -> list[str]:
+    """Relative paths ('cam1/a.jpg') of the files under `root`, junk left out: the `available` list of
+    resolve_file_names for a folder import (join them to `root` to open)."""
+    base = Path(root)
+    return sorted(p.relative_to(base).as_posix() for p in base.rglob("*")
+                  if p.is_file() and not is_junk_entry(p.relative_to(base).as_posix()))
+
+
+def find_annotation_file(entries: Iterable[str], suffixes: tuple[str, ...] = (".json",)) -> str:
+    """The one annotation file of an archive (e.g. the COCO .json), junk left out; FormatError (field
+    "file") naming what was found when there is not exactly one."""
+    found = sorted(e for e in entries if not is_junk_entry(e) and e.lower().endswith(suffixes))
+    if len(found) != 1:
+        raise FormatError(f"the archive must hold exactly one {' or '.join(suffixes)} file; found {len(found)}"
+                          + (f": {summarise(found, 5)}" if found else ""), "file")
+    return found[0]
 
 
 # ---------------------------------------------------------------- matching names to files

@@ -268,7 +268,7 @@ def _listed(tree: _Tree, list_file: str, root: str) -> list[tuple[str, str]]:
     # The user's name: relative to the dataset folder, after the last `images` folder if there is one
     # (images/train2017/x.jpg -> train2017/x.jpg).
     prefix = root + "/" if root else ""
-    names = [p[len(prefix):] if p.startswith(prefix) else p for p in exact]
+    names = [p.removeprefix(prefix) for p in exact]
     return [(p, ("/" + n).rpartition("/images/")[2].lstrip("/")) for p, n in zip(exact, names)]
 
 
