@@ -3,18 +3,23 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
-from typing import IO, Iterator
+from collections.abc import Iterator
+from typing import IO
+
+from core.errors import InvalidInput
+
+from .formats.names import is_junk_entry, upload_name
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 MAX_ENTRIES = 100_000
 MAX_RATIO = 200  # real images barely compress; text-like payloads of 1000:1 are bombs
 
 
-class ArchiveError(ValueError):
+class ArchiveError(InvalidInput):
+    """The upload is not a zip we can read safely; `code` says why (bad_zip, zip_bomb, unsafe_path)."""
+
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, field="file", code=code)
 
 
 def _is_unsafe(name: str) -> bool:
@@ -47,11 +52,17 @@ def open_zip(fileobj: IO[bytes], max_total: int) -> zipfile.ZipFile:
 
 def iter_members(zf: zipfile.ZipFile, suffixes: tuple[str, ...], max_bytes: int) -> Iterator[tuple[str, bytes | None, str | None]]:
     """Yield (name, data, error) for each file with one of `suffixes`; reads at most max_bytes+1 of each,
-    so an entry whose header lies about its size cannot blow up memory."""
+    so an entry whose header lies about its size cannot blow up memory.
+
+    `name` is the user-facing relative name (formats.names.upload_name: 'cam1/frame_0001.jpg', forward
+    slashes, NFC); folders, macOS resource forks (`__MACOSX/`, `._x`), Finder/Explorer files and hidden
+    files are skipped."""
     for info in zf.infolist():
-        name = info.filename
+        name = upload_name(info.filename)
+        if info.is_dir() or is_junk_entry(info.filename) or not name:
+            continue
         base = posixpath.basename(name)
-        if info.is_dir() or base.startswith(".") or name.startswith("__MACOSX/"):
+        if base.startswith("."):
             continue
         if not base.lower().endswith(suffixes):
             continue

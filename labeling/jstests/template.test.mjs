@@ -18,7 +18,8 @@ test("left/right names are mirrored like the server does", () => {
   assert.equal(mirrorName("L_hand"), "R_hand");
   assert.equal(mirrorName("eye_l"), "eye_r");
   assert.equal(mirrorName("nose"), null);
-  assert.equal(mirrorName("eyeL"), null);
+  assert.equal(mirrorName("eyeL"), "eyeR");
+  assert.equal(mirrorName("LeftEye"), "RightEye");
   assert.deepEqual(derivePairs(["nose", "left_eye", "right_eye", "l_ear", "r_ear", "leftover"]), [[1, 2], [3, 4]]);
 });
 

@@ -9,44 +9,11 @@
 // labels so they stay valid (a new point is absent in every old label).
 
 import { clamp } from "./geometry.js";
+import { derivePairs } from "./flip_pairs.js";
 
-// Left/right markers at a word boundary, as in datasets/formats/skeleton.py.
-const SIDES = [
-  [/(^|[_\-\s.])(left)($|[_\-\s.])/i, "left", "right"],
-  [/(^|[_\-\s.])(right)($|[_\-\s.])/i, "right", "left"],
-  [/(^|[_\-\s.])(l)($|[_\-\s.])/i, "l", "r"],
-  [/(^|[_\-\s.])(r)($|[_\-\s.])/i, "r", "l"],
-];
-
-/** The name with its left/right marker swapped, or null when it has none. */
-export function mirrorName(name) {
-  for (const [re, , other] of SIDES) {
-    const m = re.exec(name);
-    if (!m) continue;
-    const token = m[2];
-    const start = m.index + m[1].length, end = start + token.length;
-    const isUpper = (s) => s === s.toUpperCase() && s !== s.toLowerCase();
-    const repl = isUpper(token) ? other.toUpperCase() : isUpper(token[0]) ? other[0].toUpperCase() + other.slice(1) : other;
-    return name.slice(0, start) + repl + name.slice(end);
-  }
-  return null;
-}
-
-/** Pairs [i, j] (i < j) whose names differ only by a left/right marker, sorted. */
-export function derivePairs(names) {
-  const index = new Map(names.map((n, i) => [n.toLowerCase(), i]));
-  const seen = new Set();
-  const pairs = [];
-  names.forEach((name, i) => {
-    const mirrored = mirrorName(name);
-    if (mirrored === null) return;
-    const j = index.get(mirrored.toLowerCase());
-    if (j === undefined || j === i) return;
-    const key = `${Math.min(i, j)},${Math.max(i, j)}`;
-    if (!seen.has(key)) { seen.add(key); pairs.push([Math.min(i, j), Math.max(i, j)]); }
-  });
-  return pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
-}
+// The flip-pair rule lives in its own module (shared table with the server's rule); re-exported here for
+// the callers that know it as part of the template document.
+export { derivePairs, flipPairsReport, mirrorName } from "./flip_pairs.js";
 
 /** Default name for a new point: kp1, kp2, ... (the first not taken). */
 export function nextKeypointName(names) {
