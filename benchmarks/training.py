@@ -117,7 +117,7 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from datasets.exchange import coco_import_dir
+    from datasets.imports import import_coco_folder
     from accounts.selectors import personal_workspace
     from datasets.services import dataset_create
     from training.engine import devices, offline
@@ -126,7 +126,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="bench-pass-123")
     dataset = dataset_create(workspace=personal_workspace(user), user=user, name="coco mini")
-    info = coco_import_dir(dataset=dataset, json_path=COCO / "annotations" / "person_keypoints_train2017.json",
+    info = import_coco_folder(dataset=dataset, json_path=COCO / "annotations" / "person_keypoints_train2017.json",
                            images_dir=COCO / "train2017")
     offline.prepare()  # font and settings in place before either run
 

@@ -126,6 +126,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set: several serializers share a `format` field with different choices.
+    "ENUM_NAME_OVERRIDES": {"DatasetFormatEnum": ["coco", "yolo"]},
 }
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport (no server needed).

@@ -11,17 +11,34 @@ The image's `labelled` / `instance_count` columns are updated in the same transa
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Callable
 
 from django.db import transaction
 
 from core.errors import Conflict, InvalidInput
 
-from .instances import validate_instances
+from .instances import validate_crowd_regions, validate_instances
 from .models import Annotation, Image, SkeletonClass
 
-# (instances, no_objects) -> new (instances, no_objects), or None to leave the annotation as it is.
-Transform = Callable[[list, bool], "tuple[list, bool] | None"]
+
+@dataclass
+class Labels:
+    """What an annotation holds: instances, the "no objects" mark, and crowd regions."""
+
+    instances: list = field(default_factory=list)
+    no_objects: bool = False
+    crowd: list = field(default_factory=list)
+
+    @property
+    def labelled(self) -> bool:
+        """An image counts as labelled when a person marked it empty or something is labelled in it (a crowd
+        region alone counts: COCO labels every object of an image, crowds as regions)."""
+        return self.no_objects or bool(self.instances) or bool(self.crowd)
+
+
+# The current labels -> the new labels, or None to leave the annotation as it is.
+Transform = Callable[[Labels], "Labels | None"]
 
 
 class VersionConflict(Conflict):
@@ -39,32 +56,39 @@ def keypoint_counts(dataset_id: int) -> dict[int, int]:
     return {pk: len(kps) for pk, kps in SkeletonClass.objects.filter(dataset_id=dataset_id).values_list("id", "keypoints")}
 
 
-def _store(ann: Annotation, version: int, instances: list, no_objects: bool, user) -> bool:
+def _store(ann: Annotation, version: int, labels: Labels, user) -> bool:
     """The one conditional write. True when `version` was still current and the new content is stored."""
-    fields = {"instances": instances, "no_objects": no_objects, "version": version + 1}
+    fields = {"instances": labels.instances, "no_objects": labels.no_objects, "crowd": labels.crowd,
+              "version": version + 1}
     if user is not None:
         fields["updated_by"] = user
     if not Annotation.objects.filter(pk=ann.pk, version=version).update(**fields):
         return False
-    Image.objects.filter(pk=ann.image_id).update(labelled=no_objects or bool(instances),
-                                                 instance_count=len(instances))
+    Image.objects.filter(pk=ann.image_id).update(labelled=labels.labelled, instance_count=len(labels.instances))
     return True
+
+
+def _current(ann: Annotation) -> Labels:
+    return Labels(list(ann.instances), ann.no_objects, list(ann.crowd))
 
 
 @transaction.atomic
 def annotation_write(*, image: Image, version: int, instances: list, no_objects: bool = False,
-                     user=None) -> Annotation:
+                     crowd: list | None = None, user=None) -> Annotation:
     """Replace all instances of `image` if `version` is still current; else VersionConflict, nothing changed.
 
-    `instances` are validated against the image size and the dataset's classes (InvalidInput naming the
-    field); an image marked `no_objects` cannot have instances.
+    `instances` (and `crowd` regions, when given; None keeps the stored ones) are validated against the
+    image size and the dataset's classes (InvalidInput naming the field); an image marked `no_objects`
+    cannot have instances or crowd regions.
     """
-    clean = validate_instances(instances, width=image.width, height=image.height,
-                               keypoint_counts=keypoint_counts(image.dataset_id))
-    if no_objects and clean:
-        raise InvalidInput("an image marked 'no objects' cannot have instances", field="no_objects")
+    counts = keypoint_counts(image.dataset_id)
+    clean = validate_instances(instances, width=image.width, height=image.height, keypoint_counts=counts)
     ann, _ = Annotation.objects.get_or_create(image=image)
-    if not _store(ann, version, clean, no_objects, user):
+    regions = list(ann.crowd) if crowd is None else validate_crowd_regions(
+        crowd, width=image.width, height=image.height, class_ids=counts)
+    if no_objects and (clean or regions):
+        raise InvalidInput("an image marked 'no objects' cannot have instances or crowd regions", field="no_objects")
+    if not _store(ann, version, Labels(clean, no_objects, regions), user):
         current = Annotation.objects.get(pk=ann.pk).version
         raise VersionConflict(
             f"the image was changed elsewhere (your version {version}, current {current}); "
@@ -77,18 +101,17 @@ def annotation_update(*, image: Image, transform: Transform, user=None, attempts
     """Apply `transform` to the current content and store the result under the one versioning rule.
 
     For writers that change labels on a person's behalf (imports, class edits, autolabel). The transform
-    gets (instances, no_objects) as stored and returns the new pair, or None for "no change" (then this
-    returns None). Its output is stored as given: validate it before (imports do). Raises VersionConflict
-    if other writers win `attempts` times in a row.
+    gets the stored `Labels` and returns new ones, or None for "no change" (then this returns None). Its
+    output is stored as given: validate it before (imports do). Raises VersionConflict if other writers win
+    `attempts` times in a row.
     """
     for _ in range(attempts):
         with transaction.atomic():
             ann, _ = Annotation.objects.get_or_create(image=image)
-            change = transform(list(ann.instances), ann.no_objects)
+            change = transform(_current(ann))
             if change is None:
                 return None
-            instances, no_objects = change
-            if _store(ann, ann.version, instances, no_objects, user):
+            if _store(ann, ann.version, change, user):
                 ann.refresh_from_db()
                 return ann
     raise VersionConflict(f"image {image.pk} kept changing while its labels were updated; try again",

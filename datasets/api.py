@@ -1,16 +1,13 @@
 """Dataset, image and skeleton-class endpoints. Thin: parse, call one service, answer."""
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 
 import mimetypes
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,10 +17,9 @@ from accounts.selectors import workspace_from_request
 from config import storage as cfg_storage
 from config.errors import InvalidInput
 
-from . import exchange, selectors, services
+from . import selectors, services
 from .models import Image
-from .serializers import (DatasetSerializer, ImageSerializer, ImageUpdateSerializer, ImportResultSerializer,
-                          ImportZipSerializer, ProgressSerializer, SkeletonClassSerializer, UploadReportSerializer,
+from .serializers import (DatasetSerializer, ImageSerializer, ImageUpdateSerializer, ProgressSerializer, SkeletonClassSerializer, UploadReportSerializer,
                           UploadSerializer)
 
 
@@ -238,49 +234,3 @@ class ClassDetail(generics.RetrieveUpdateDestroyAPIView):
     def delete(self, request, *args, **kwargs):
         services.class_delete(cls=self.get_object(), force=bool(_bool_param(request, "force")), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class DatasetExport(APIView):
-    @extend_schema(parameters=[
-        OpenApiParameter("format", OpenApiTypes.STR, enum=["coco", "yolo"], required=True),
-        OpenApiParameter("classes", OpenApiTypes.STR, description="Comma-separated class ids (default: all)."),
-    ], responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/zip"): OpenApiTypes.BINARY})
-    def get(self, request, pk):
-        dataset = selectors.dataset_get(request.user, pk)
-        fmt = request.query_params.get("format")
-        raw = request.query_params.get("classes")
-        try:
-            class_ids = [int(v) for v in raw.split(",") if v.strip()] if raw else None
-        except ValueError as exc:
-            raise InvalidInput("classes must be comma-separated class ids", field="classes") from exc
-        slug = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in dataset.name) or f"dataset{dataset.pk}"
-        if fmt == "coco":
-            import json
-
-            body = json.dumps(exchange.export_coco(dataset, class_ids))
-            response = HttpResponse(body, content_type="application/json")
-            response["Content-Disposition"] = f'attachment; filename="{slug}_coco.json"'
-            return response
-        if fmt == "yolo":
-            with tempfile.TemporaryDirectory() as tmp:
-                folder = exchange.export_yolo(dataset, Path(tmp) / slug, class_ids)
-                buf = exchange.zip_folder(folder)
-            response = FileResponse(buf, content_type="application/zip", as_attachment=True,
-                                    filename=f"{slug}_yolo.zip")
-            return response
-        raise InvalidInput("format must be coco or yolo", field="format")
-
-
-class DatasetImportCoco(APIView):
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(request={"multipart/form-data": ImportZipSerializer}, responses={201: ImportResultSerializer},
-                   description="Import a zip holding one COCO keypoints .json and its images. All or nothing.")
-    def post(self, request, pk):
-        dataset = selectors.dataset_get(request.user, pk, Action.MANAGE_DATA)
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationError({"file": ["send the zip in the multipart field 'file'"]})
-        mode = request.data.get("mode") or "skip"
-        return Response(exchange.coco_import_zip(dataset=dataset, fileobj=upload, mode=mode, user=request.user),
-                        status=status.HTTP_201_CREATED)

@@ -29,6 +29,9 @@ class SkeletonClass(models.Model):
     keypoints = models.JSONField(default=list)  # [{"name", "color", "x", "y"}]
     connections = models.JSONField(default=list)  # [{"a": i, "b": j, "color"}]
     flip_pairs = models.JSONField(default=list)  # [[i, j], ...]
+    # Marked by a person: the object looks the same mirrored although no point has a left/right twin, so
+    # horizontal flips may be used (identity flip_idx). Without pairs and without this, flips are off.
+    symmetric = models.BooleanField(default=False)
     sigmas = models.JSONField(null=True, blank=True)  # per-keypoint OKS sigma, or null
     template_image = models.ForeignKey("Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -77,8 +80,60 @@ class Annotation(models.Model):
     """All instances of one image, written whole with optimistic locking on `version`."""
 
     image = models.OneToOneField(Image, on_delete=models.CASCADE, related_name="annotation")
-    instances = models.JSONField(default=list)  # [{"class": id, "bbox": [x,y,w,h], "keypoints": [[x,y,v]...]}]
+    # [{"class": id, "bbox": [x,y,w,h], "keypoints": [[x,y,v]...], "area"?: px² (imported segment area)}]
+    instances = models.JSONField(default=list)
+    # COCO crowd regions (iscrowd=1): [{"class": id, "bbox": [x,y,w,h], "area"?}]: many people too close to
+    # label one by one. Evaluation ignores detections inside them; they are not training targets.
+    crowd = models.JSONField(default=list)
     no_objects = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+
+class Job(models.Model):
+    """An import or export running on the `default` queue. Its state lives here (not in a Celery result
+    backend), so the UI and the API show progress, and a crashed worker leaves a row that says so."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "import"
+        EXPORT = "export", "export"
+
+    class Format(models.TextChoices):
+        COCO = "coco", "COCO keypoints"
+        YOLO = "yolo", "Ultralytics YOLO pose"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+        CANCELLED = "cancelled", "cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="dataset_jobs")
+    dataset = models.ForeignKey(Dataset, null=True, on_delete=models.CASCADE, related_name="jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    format = models.CharField(max_length=10, choices=Format.choices)
+    params = models.JSONField(default=dict)  # import: mode, file name; export: class ids
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempt = models.PositiveIntegerField(default=1)
+    progress = models.FloatField(default=0.0)  # 0..1
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    input_file = models.FileField(max_length=500, blank=True, default="")  # the uploaded archive (imports)
+    output_file = models.FileField(max_length=500, blank=True, default="")  # the finished file (exports)
+    result = models.JSONField(null=True, blank=True)
+    warnings = models.JSONField(default=list)  # [{"code", "message", "item", "field"}]
+    error = models.JSONField(null=True, blank=True)  # {"error", "message", "field"?}
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["dataset", "-created_at"]), models.Index(fields=["status", "heartbeat_at"])]

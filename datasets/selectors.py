@@ -8,7 +8,7 @@ from django.http import Http404
 from accounts.roles import Action
 from accounts.selectors import check_role, scoped
 
-from .models import Dataset, Image, SkeletonClass
+from .models import Dataset, Image, Job, SkeletonClass
 
 # Below this many labelled images a pose model rarely generalises: the UI and training warn.
 RECOMMENDED_LABELLED = 250
@@ -54,6 +54,12 @@ def class_get(user, pk, action: str = Action.VIEW) -> SkeletonClass:
                       "dataset__workspace"), pk, "class")
     check_role(cls.my_role, action, cls.dataset.workspace.name)
     return cls
+
+
+def job_get(user, pk, action: str = Action.VIEW) -> Job:
+    job = _get(scoped(Job.objects.select_related("workspace"), user), pk, "job")
+    check_role(job.my_role, action, job.workspace.name)
+    return job
 
 
 def images_of(dataset: Dataset, *, labelled: bool | None = None, split: str | None = None) -> QuerySet[Image]:

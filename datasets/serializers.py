@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import Dataset, Image, SkeletonClass
+from .models import Dataset, Image, Job, SkeletonClass
 
 HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
 
@@ -89,12 +89,23 @@ class SkeletonClassSerializer(serializers.ModelSerializer):
     sigmas = serializers.ListField(child=serializers.FloatField(min_value=1e-4, max_value=10.0),
                                    required=False, allow_null=True)
     template_image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.none(), required=False, allow_null=True)
+    symmetric = serializers.BooleanField(required=False, help_text=(
+        "The object looks the same mirrored although no point has a left/right twin: horizontal-flip "
+        "augmentation is then used (identity flip_idx). Without flip pairs and without this, flips are off."))
+    flip_warnings = serializers.SerializerMethodField(help_text="Names that say left/right but found no partner.")
 
     class Meta:
         model = SkeletonClass
-        fields = ["id", "dataset", "name", "color", "keypoints", "connections", "flip_pairs", "sigmas",
-                  "template_image", "created_at"]
+        fields = ["id", "dataset", "name", "color", "keypoints", "connections", "flip_pairs", "symmetric",
+                  "flip_warnings", "sigmas", "template_image", "created_at"]
         read_only_fields = ["id", "dataset", "created_at"]
+
+    def get_flip_warnings(self, obj) -> list[str]:
+        from .formats.skeleton import flip_pairs_report
+
+        paired = {i for pair in obj.flip_pairs or [] for i in pair}
+        report = flip_pairs_report([k["name"] for k in obj.keypoints])
+        return [str(w) for i, w in zip(report.unpaired, report.warnings) if i not in paired]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -117,19 +128,54 @@ class ImportedImageSerializer(serializers.Serializer):
     file_name = serializers.CharField()
 
 
+class WarningSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    item = serializers.CharField(allow_null=True, help_text="The image (file name) it concerns, if one.")
+    field = serializers.CharField(allow_null=True)
+
+
 class ImportResultSerializer(serializers.Serializer):
     images_created = serializers.IntegerField()
     images_existing = serializers.IntegerField()
     classes = serializers.ListField(child=serializers.IntegerField())
+    classes_created = serializers.ListField(child=serializers.CharField())
     mode = serializers.ChoiceField(choices=["skip", "merge", "replace"])
     instances = serializers.IntegerField()
+    crowd = serializers.IntegerField(help_text="Crowd regions (iscrowd=1) stored.")
     changed = ImportedImageSerializer(many=True, help_text="Images whose labels this import wrote.")
     skipped = ImportedImageSerializer(many=True, help_text="Images that already had labels and were left alone.")
-    warnings = serializers.ListField(child=serializers.CharField())
+    warnings = WarningSerializer(many=True, help_text="What was stored differently from the file, per item.")
 
 
 class ImportZipSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A zip holding one COCO keypoints .json and its images.")
+    file = serializers.FileField(help_text="A zip: one COCO keypoints .json with its pictures, or an Ultralytics "
+                                           "YOLO pose dataset (data.yaml, images/, labels/).")
+    format = serializers.ChoiceField(choices=["coco", "yolo"], required=False,
+                                     help_text="Background imports only; empty: detected from the zip.")
     mode = serializers.ChoiceField(choices=["skip", "merge", "replace"], default="skip", required=False,
                                    help_text="Images that already have labels: skip (default: leave them, list "
                                              "them), merge (add the file's instances) or replace.")
+
+
+class ExportJobSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["coco", "yolo"])
+    classes = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                    help_text="Class ids (default: all).")
+
+
+class JobSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    file = serializers.SerializerMethodField(help_text="The uploaded file's name (imports).")
+
+    class Meta:
+        model = Job
+        fields = ["id", "dataset", "kind", "format", "file", "params", "status", "progress", "done", "total",
+                  "result", "warnings", "error", "download_url", "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str | None:
+        return reverse("job-download", args=[obj.pk]) if obj.output_file else None
+
+    def get_file(self, obj) -> str:
+        return (obj.params or {}).get("file", "")

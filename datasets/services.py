@@ -1,7 +1,6 @@
 """Writes for datasets, images and skeleton classes. Views call these; they never write themselves."""
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from typing import IO, Iterable
 
@@ -12,8 +11,9 @@ from config import storage as cfg_storage
 
 from . import storage
 from .archives import IMAGE_SUFFIXES, ArchiveError, iter_members, open_zip
-from .annotations import annotations_update_dataset
+from .annotations import Labels, annotations_update_dataset
 from .errors import ClassInUse, InvalidInput
+from .formats.names import normalize_name
 from .formats.skeleton import derive_flip_pairs
 from .imaging import BadImage, CheckedImage, check_image
 from .models import Annotation, Dataset, Image, SkeletonClass
@@ -69,14 +69,8 @@ class UploadReport:
         self.errors.append({"file": file, "error": code, "message": message})
 
 
-def user_name(name: str) -> str:
-    """The user's name for an uploaded picture: its relative path, forward slashes, Unicode NFC."""
-    parts = [p for p in unicodedata.normalize("NFC", name).replace("\\", "/").split("/") if p not in ("", ".")]
-    return "/".join(parts)[-500:] or "image"
-
-
 def _row(dataset: Dataset, name: str, checked: CheckedImage, size: int) -> Image:
-    return Image(dataset=dataset, original_name=user_name(name), sha256=checked.sha256, width=checked.width,
+    return Image(dataset=dataset, original_name=(normalize_name(name) or "image")[-500:], sha256=checked.sha256, width=checked.width,
                  height=checked.height, size_bytes=size, split=split_for(checked.sha256, dataset.val_fraction))
 
 
@@ -255,13 +249,14 @@ def _clean_template(keypoints: list[dict], connections: list[dict], flip_pairs: 
 @transaction.atomic
 def class_create(*, dataset: Dataset, name: str, color: str = "#ff0000", keypoints: list[dict] | None = None,
                  connections: list[dict] | None = None, flip_pairs: list | None = None,
-                 sigmas: list | None = None, template_image: Image | None = None) -> SkeletonClass:
+                 sigmas: list | None = None, template_image: Image | None = None,
+                 symmetric: bool = False) -> SkeletonClass:
     if SkeletonClass.objects.filter(dataset=dataset, name=name).exists():
         raise InvalidInput(f"the dataset already has a class named {name!r}", field="name")
     kps, conns, pairs, sig = _clean_template(keypoints or [], connections or [], flip_pairs, sigmas)
     return SkeletonClass.objects.create(dataset=dataset, name=name, color=color, keypoints=kps,
                                         connections=conns, flip_pairs=pairs, sigmas=sig,
-                                        template_image=template_image)
+                                        template_image=template_image, symmetric=symmetric)
 
 
 @transaction.atomic
@@ -314,14 +309,14 @@ def _remap_connections(connections: list[dict], mapping: list[int | None]) -> li
 
 def _remap_labels(cls: SkeletonClass, mapping: list[int | None], user=None) -> None:
     """Every label of the class follows the new keypoint list: moved points move, new ones are absent."""
-    def remap(instances: list, no_objects: bool):
-        if not any(inst.get("class") == cls.pk for inst in instances):
+    def remap(labels: Labels):
+        if not any(inst.get("class") == cls.pk for inst in labels.instances):
             return None
-        for inst in instances:
+        for inst in labels.instances:
             if inst.get("class") == cls.pk:
                 old = inst["keypoints"]
                 inst["keypoints"] = [list(old[s]) if s is not None and s < len(old) else [0, 0, 0] for s in mapping]
-        return instances, no_objects
+        return labels
 
     annotations_update_dataset(dataset_id=cls.dataset_id, transform=remap, user=user)
 
@@ -329,8 +324,9 @@ def _remap_labels(cls: SkeletonClass, mapping: list[int | None], user=None) -> N
 @transaction.atomic
 def class_delete(*, cls: SkeletonClass, force: bool = False, user=None) -> None:
     """Refuse to drop labels silently: with labels, only `force` deletes them too."""
-    using = [(ann.image_id, sum(1 for i in ann.instances if i.get("class") == cls.pk))
-             for ann in Annotation.objects.filter(image__dataset_id=cls.dataset_id).only("image_id", "instances")]
+    using = [(ann.image_id, sum(1 for i in [*ann.instances, *ann.crowd] if i.get("class") == cls.pk))
+             for ann in Annotation.objects.filter(image__dataset_id=cls.dataset_id).only("image_id", "instances",
+                                                                                        "crowd")]
     using = [(image_id, n) for image_id, n in using if n]
     if using and not force:
         count = sum(n for _, n in using)
@@ -338,9 +334,12 @@ def class_delete(*, cls: SkeletonClass, force: bool = False, user=None) -> None:
                          "delete with ?force=true to remove them too", field="class",
                          instances=count, images=len(using))
 
-    def drop(instances: list, no_objects: bool):
-        kept = [i for i in instances if i.get("class") != cls.pk]
-        return None if len(kept) == len(instances) else (kept, no_objects)
+    def drop(labels: Labels):
+        kept = [i for i in labels.instances if i.get("class") != cls.pk]
+        crowd = [c for c in labels.crowd if c.get("class") != cls.pk]
+        if len(kept) == len(labels.instances) and len(crowd) == len(labels.crowd):
+            return None
+        return Labels(kept, labels.no_objects, crowd)
 
     annotations_update_dataset(dataset_id=cls.dataset_id, transform=drop, user=user)
     cls.delete()

@@ -12,7 +12,7 @@ from .serializers import AnnotationSerializer, ConflictSerializer
 
 def _body(ann) -> dict:
     return {"image": ann.image_id, "version": ann.version, "no_objects": ann.no_objects,
-            "instances": ann.instances, "updated_at": ann.updated_at,
+            "instances": ann.instances, "crowd": ann.crowd, "updated_at": ann.updated_at,
             "updated_by": ann.updated_by.get_username() if ann.updated_by_id else None}
 
 
@@ -37,5 +37,5 @@ class ImageAnnotations(APIView):
         if not isinstance(no_objects, bool):
             raise ValidationError({"no_objects": ["must be true or false"]})
         ann = services.annotation_write(image=image, version=version, instances=data.get("instances", []),
-                                        no_objects=no_objects, user=request.user)
+                                        no_objects=no_objects, crowd=data.get("crowd"), user=request.user)
         return Response(_body(ann))

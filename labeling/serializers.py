@@ -16,11 +16,27 @@ class InstanceSerializer(serializers.Serializer):
         return fields
 
 
+class CrowdRegionSerializer(serializers.Serializer):
+    bbox = serializers.ListField(child=serializers.FloatField(), help_text="[x, y, width, height] in pixels.")
+    area = serializers.FloatField(required=False, help_text="The region's segment area (px²), when known.")
+
+    def to_representation(self, instance):
+        return instance
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["class"] = serializers.IntegerField(help_text="Skeleton class id.")
+        return fields
+
+
 class AnnotationSerializer(serializers.Serializer):
     image = serializers.IntegerField(read_only=True)
     version = serializers.IntegerField(min_value=0, help_text="The version you read; a stale one answers 409.")
     no_objects = serializers.BooleanField(default=False)
     instances = InstanceSerializer(many=True, required=False)
+    crowd = CrowdRegionSerializer(many=True, required=False,
+                                  help_text="COCO crowd regions (iscrowd=1), ignored by evaluation; absent in a PUT: "
+                                            "kept as stored.")
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_by = serializers.CharField(read_only=True, allow_null=True, help_text="Who saved this version.")
 

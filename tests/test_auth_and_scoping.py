@@ -56,7 +56,11 @@ def owned(api, dataset):
     cls = api.post(f"/api/v1/datasets/{dataset['id']}/classes/", {"name": "p", "keypoints": [{"name": "a"}]},
                    format="json").json()
     image = upload(api, dataset["id"], [("a.jpg", jpeg_bytes(seed=1))]).json()["created"][0]
-    return {"dataset": dataset["id"], "class": cls["id"], "image": image["id"]}
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    job = api.post(f"/api/v1/datasets/{dataset['id']}/imports/", {"file": SimpleUploadedFile("x.zip", b"PK")},
+                   format="multipart").json()
+    return {"dataset": dataset["id"], "class": cls["id"], "image": image["id"], "job": job["id"]}
 
 
 OTHER_USER_CALLS = [
@@ -71,6 +75,13 @@ OTHER_USER_CALLS = [
     ("get", "/api/v1/datasets/{dataset}/export/?format=coco", None),
     ("get", "/api/v1/datasets/{dataset}/export/?format=yolo", None),
     ("post", "/api/v1/datasets/{dataset}/import-coco/", "upload"),
+    ("post", "/api/v1/datasets/{dataset}/import-yolo/", "upload"),
+    ("post", "/api/v1/datasets/{dataset}/imports/", "upload"),
+    ("post", "/api/v1/datasets/{dataset}/exports/", {"format": "coco"}),
+    ("get", "/api/v1/datasets/{dataset}/jobs/", None),
+    ("get", "/api/v1/jobs/{job}/", None),
+    ("post", "/api/v1/jobs/{job}/cancel/", None),
+    ("get", "/api/v1/jobs/{job}/download", None),
     ("get", "/api/v1/images/{image}/", None),
     ("patch", "/api/v1/images/{image}/", {"split": "val"}),
     ("delete", "/api/v1/images/{image}/", None),
@@ -110,8 +121,8 @@ def test_every_object_route_of_the_foundation_is_covered_by_the_scoping_test():
         route = "/api/v1/" + str(p.pattern).replace("<int:pk>", "{x}")
         if "{x}" not in route:
             continue
-        assert any(t.replace("{dataset}", "{x}").replace("{image}", "{x}").replace("{class}", "{x}") == route
-                   for t in tested), route
+        assert any(t.replace("{dataset}", "{x}").replace("{image}", "{x}").replace("{class}", "{x}")
+                   .replace("{job}", "{x}") == route for t in tested), route
 
 
 def test_other_users_lists_are_empty(api, other_api, owned):

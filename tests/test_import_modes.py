@@ -47,7 +47,8 @@ def test_plain_import_keeps_hand_labels_and_names_the_skipped_images(api, hand_l
     body = r.json()
     assert sorted(s["file_name"] for s in body["skipped"]) == ["frame_a.jpg", "frame_b.jpg"]
     assert body["changed"] == [] and body["mode"] == "skip"
-    assert any("frame_a.jpg" in w and "frame_b.jpg" in w for w in body["warnings"])
+    assert any("frame_a.jpg" in w["message"] and "frame_b.jpg" in w["message"] and w["code"] == "skipped_labelled"
+               for w in body["warnings"])
     for image_id in hand_labelled["images"].values():
         assert _boxes(api, image_id) == hand_labelled["hand"]
 

@@ -29,10 +29,10 @@ def coco_subset(out: Path, count: int, *, negatives: int = 0) -> Path:
 
 
 def import_subset(dataset_id: int, tmp_path: Path, count: int = 16, negatives: int = 0) -> dict:
-    from datasets.exchange import coco_import_dir
+    from datasets.imports import import_coco_folder
     from datasets.models import Dataset
 
-    return coco_import_dir(dataset=Dataset.objects.get(pk=dataset_id), json_path=coco_subset(tmp_path, count,
+    return import_coco_folder(dataset=Dataset.objects.get(pk=dataset_id), json_path=coco_subset(tmp_path, count,
                                                                                             negatives=negatives),
                            images_dir=COCO_IMAGES)
 

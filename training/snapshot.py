@@ -16,10 +16,10 @@ from pathlib import Path
 import yaml
 
 from config import storage
-from datasets.exchange import dataset_records
-from datasets.formats.records import ClassSpec, ImageRecord, InstanceRecord, PoseDataset
-from datasets.formats.skeleton import COCO_KEYPOINT_NAMES, default_sigmas, flip_index
-from datasets.formats.yolo import write_yolo
+from datasets import exports
+from datasets.formats.records import ClassSpec, CrowdRecord, ImageRecord, InstanceRecord
+from datasets.formats.skeleton import COCO_KEYPOINT_NAMES, default_sigmas
+from datasets.formats.yolo import FolderSink, YoloPoseWriter, yolo_flip_idx
 from datasets.models import Dataset, SkeletonClass
 
 from . import files
@@ -40,13 +40,14 @@ def skeleton_of(classes: list[SkeletonClass]) -> dict:
     first = classes[0]
     names = [kp["name"] for kp in first.keypoints]
     sigmas = first.sigmas if first.sigmas and len(first.sigmas) == k else default_sigmas(names)
+    flip_idx, _ = yolo_flip_idx(exports.class_specs(classes))
     return {
         "keypoint_count": k,
         "keypoint_names": names,
         "sigmas": [float(s) for s in sigmas],
         "sigmas_source": "class" if first.sigmas else (
             "coco" if [n.lower() for n in names] == COCO_KEYPOINT_NAMES else "uniform"),
-        "flip_idx": flip_index(k, first.flip_pairs or []),
+        "flip_idx": flip_idx,  # None: no left/right pairs, so horizontal flips are off
         "classes": [{"id": c.pk, "name": c.name, "color": c.color,
                      "keypoints": [kp["name"] for kp in c.keypoints],
                      "connections": [[e["a"], e["b"]] for e in c.connections],
@@ -56,22 +57,21 @@ def skeleton_of(classes: list[SkeletonClass]) -> dict:
 
 def snapshot_create(*, session_id: int, dataset: Dataset, classes: list[SkeletonClass]) -> Snapshot:
     """Freeze the labelled images' labels now into the storage; returns the counts and warnings."""
-    records, names = dataset_records(dataset, [c.pk for c in classes])
+    export = exports.plan(dataset, [c.pk for c in classes])
     skeleton = skeleton_of(classes)
     warnings = []
     if len({tuple(c.sigmas or ()) for c in classes}) > 1:
         warnings.append(f"the classes have different OKS sigmas; pose mAP uses those of {classes[0].name!r}")
-    train = sum(1 for r in records.images if r.split != "val")
-    val = len(records.images) - train
+    images = [{**_image_json(rec), "stored": image.file.name} for rec, image in export.records()]
+    train = sum(1 for i in images if i["split"] != "val")
+    val = len(images) - train
     if val == 0 and train > 0:
         warnings.append("no labelled image is in the val split, so validation uses the train images: "
                         "mAP and the evaluation will look better than they are")
     elif train == 0 and val > 0:
         warnings.append("no labelled image is in the train split, so training uses the val images: "
                         "mAP and the evaluation will look better than they are")
-    body = {"format": FORMAT, "skeleton": skeleton,
-            "classes": [vars(c) for c in records.classes],
-            "images": [{**_image_json(rec), "stored": name} for rec, name in zip(records.images, names)]}
+    body = {"format": FORMAT, "skeleton": skeleton, "classes": [vars(c) for c in export.specs], "images": images}
     storage.save_replace(files.snapshot_name(session_id), json.dumps(body).encode())
     return Snapshot(train_images=train, val_images=val, skeleton=skeleton, warnings=warnings)
 
@@ -79,18 +79,21 @@ def snapshot_create(*, session_id: int, dataset: Dataset, classes: list[Skeleton
 def _image_json(rec: ImageRecord) -> dict:
     return {"file_name": rec.file_name, "width": rec.width, "height": rec.height, "split": rec.split,
             "source_id": rec.source_id,
-            "instances": [{"class_index": i.class_index, "bbox": i.bbox, "keypoints": i.keypoints}
-                          for i in rec.instances]}
+            "instances": [{"class_index": i.class_index, "bbox": i.bbox, "keypoints": i.keypoints, "area": i.area}
+                          for i in rec.instances],
+            "crowd": [{"class_index": c.class_index, "bbox": c.bbox, "area": c.area} for c in rec.crowd]}
 
 
-def load(session_id: int) -> tuple[PoseDataset, list[str], dict]:
-    """The frozen records, each image's storage name, and the skeleton summary."""
+def load(session_id: int) -> tuple[list[ClassSpec], list[tuple[ImageRecord, str]], dict]:
+    """The frozen classes, each image's record with its storage name, and the skeleton summary."""
     body = json.loads(storage.read_bytes(files.snapshot_name(session_id)))
     classes = [ClassSpec(**{**c, "skeleton": [tuple(e) for e in c["skeleton"]]}) for c in body["classes"]]
-    images = [ImageRecord(file_name=i["file_name"], width=i["width"], height=i["height"], split=i["split"],
-                          source_id=i["source_id"],
-                          instances=[InstanceRecord(**inst) for inst in i["instances"]]) for i in body["images"]]
-    return PoseDataset(classes=classes, images=images), [i["stored"] for i in body["images"]], body["skeleton"]
+    images = [(ImageRecord(file_name=i["file_name"], width=i["width"], height=i["height"], split=i["split"],
+                           source_id=i["source_id"], has_annotations=True,
+                           instances=[InstanceRecord(**inst) for inst in i["instances"]],
+                           crowd=[CrowdRecord(**c) for c in i.get("crowd", [])]), i["stored"])
+              for i in body["images"]]
+    return classes, images, body["skeleton"]
 
 
 def materialize(session_id: int) -> Path:
@@ -98,31 +101,24 @@ def materialize(session_id: int) -> Path:
     path = files.data_yaml(session_id)
     if path.is_file():
         return path
-    records, names, skeleton = load(session_id)
+    classes, images, skeleton = load(session_id)
     final = files.snapshot_dir(session_id)
     out = final.with_name("snapshot.part")  # renamed when complete: a crash never leaves half a folder
     shutil.rmtree(out, ignore_errors=True)
-    sources = final.parent / "sources"
-
-    def source(i: int) -> str:
-        local = sources / f"{i}{Path(names[i]).suffix}"
-        storage.materialize(names[i], local)
-        return str(local)
-
-    write_yolo(records, out, source)
-    shutil.rmtree(sources, ignore_errors=True)
-    data = yaml.safe_load((out / "data.yaml").read_text())
-    # Ultralytics needs one sigma list for the whole set; the exporter wrote the class's own when it has one.
+    writer = YoloPoseWriter(FolderSink(out), classes)
+    for rec, stored in images:
+        local = storage.local_path(stored)
+        if local is None:  # a remote storage: stream the picture into the folder
+            writer.add(rec, storage.open_read(stored))
+        else:  # hard-linked where the file system allows: the snapshot costs no copy
+            writer.add(rec, local)
+    writer.close()
+    text = (out / "data.yaml").read_text()
+    data = yaml.safe_load(text)
+    # Ultralytics needs one sigma list for the whole set: the first class's (or its default).
     data["kpt_oks_sigmas"] = skeleton["sigmas"]
-    images = out / "images"
-    train = any((images / "train").iterdir()) if (images / "train").is_dir() else False
-    val = any((images / "val").iterdir()) if (images / "val").is_dir() else False
-    if train and not val:
-        data["val"] = "images/train"
-    elif val and not train:
-        data["train"] = "images/val"
-    data.pop("path", None)  # the folder moves below: Ultralytics then resolves splits next to data.yaml
-    (out / "data.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    (out / "data.yaml").write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     shutil.rmtree(final, ignore_errors=True)
     out.rename(final)
     return path

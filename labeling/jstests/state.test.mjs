@@ -182,3 +182,13 @@ test("the undo stack is bounded", () => {
   for (let i = 0; i < 6; i++) store.dispatch({ type: "addInstance", classId: 7, bbox: [i, i, 10, 10] });
   assert.equal(store.past.length, 3);
 });
+
+test("an imported instance keeps its COCO area until its box changes", async () => {
+  const { docFromServer, docToServer } = await import("../static/labeling/state.js");
+  const classes = new Map([[7, { id: 7, keypoints: [{ name: "a", x: 0.5, y: 0.5 }] }]]);
+  const body = { no_objects: false, instances: [{ class: 7, bbox: [10, 10, 40, 20], keypoints: [[20, 15, 2]], area: 321.5 }] };
+  const doc = docFromServer(body, { width: 100, height: 80 }, classes);
+  assert.equal(docToServer(doc).instances[0].area, 321.5);
+  const moved = { ...doc, instances: [{ ...doc.instances[0], bbox: [12, 10, 40, 20] }] };
+  assert.equal("area" in docToServer(moved).instances[0], false);
+});

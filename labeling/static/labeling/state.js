@@ -176,7 +176,10 @@ export function docFromServer(body, { width, height }, classes) {
     const ghost = keypointsFromTemplate(cls, inst.bbox);
     const keypoints = inst.keypoints.map((kp, k) =>
       kp[2] > 0 ? [kp[0], kp[1], kp[2]] : [ghost[k] ? ghost[k][0] : inst.bbox[0], ghost[k] ? ghost[k][1] : inst.bbox[1], ABSENT]);
-    doc.instances.push({ uid: doc.nextUid++, class: inst.class, bbox: [...inst.bbox], keypoints });
+    const stored = { uid: doc.nextUid++, class: inst.class, bbox: [...inst.bbox], keypoints };
+    // An imported instance's segment area (COCO `area`) stays with it while its box is not changed.
+    if (inst.area != null) Object.assign(stored, { area: inst.area, areaBox: [...inst.bbox] });
+    doc.instances.push(stored);
   }
   return doc;
 }
@@ -189,6 +192,7 @@ export function docToServer(doc) {
       class: inst.class,
       bbox: inst.bbox.map(round2),
       keypoints: inst.keypoints.map(([x, y, v]) => (v > 0 ? [round2(x), round2(y), v] : [0, 0, 0])),
+      ...(inst.area != null && inst.areaBox && inst.areaBox.every((v, i) => v === inst.bbox[i]) ? { area: inst.area } : {}),
     })),
   };
 }
