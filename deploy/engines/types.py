@@ -25,8 +25,9 @@ CONTRACT_KEYS = ("class", "confidence", "x", "y", "width", "height", "keypoints"
 COORD_DIGITS = 2  # pixels: a hundredth is below any annotation's precision
 SCORE_DIGITS = 4
 
-# What `predict` accepts per image: a PIL image (any mode), an RGB (or greyscale) uint8/uint16 array, or a path.
-ImageInput = Union["PIL.Image.Image", np.ndarray, str, Path]  # noqa: F821
+# What `predict` accepts per image: a PIL image (any mode), an RGB (or greyscale) uint8/uint16 array, a path, or
+# the encoded bytes of an image file (an upload). See deploy.engines.images.as_rgb_uint8.
+ImageInput = Union["PIL.Image.Image", np.ndarray, str, Path, bytes]  # noqa: F821
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class Engine(Protocol):
     is shared by the web process's request threads.
 
     predict(images, conf, iou, kpt_thres):
-        images: a sequence of `ImageInput` (PIL image, RGB array, or path), even for one image.
+        images: a sequence of `ImageInput` (PIL image, RGB array, path or file bytes), even for one image.
         conf: keep instances whose confidence is >= conf (0..1).
         iou: non-maximum suppression IoU threshold between boxes of one image (0..1).
         kpt_thres: recorded on each Instance for drawing and for `visible()`; no keypoint is dropped.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,7 +38,8 @@ class Sapiens2Engine:
     `CheckpointInvalid` here rather than on the first request; keep engines in the model cache
     (`deploy.engines.cache`, key `Sapiens2Engine.cache_key(...)`) instead of building one per request.
     Defaults are upstream's inference defaults: float32, flip test on, detector threshold 0.3, NMS 0.3.
-    `warnings` holds what the engine decided on its own (CUDA asked for but absent, running on the CPU).
+    Calls are serialised per engine: two 0.4b forwards at once would need twice the activation memory (~2 GB
+    each at 1024x768) for no gain on a device one forward already fills. `warnings` holds what the engine decided on its own (CUDA asked for but absent, running on the CPU).
     """
 
     class_names = (CLASS_NAME,)
@@ -62,6 +64,7 @@ class Sapiens2Engine:
         self.detector = load_detector(detector_path, self.device)
         self.pipeline = Sapiens2Pipeline(self.pose_model, self.detector, self.spec, flip_test=flip_test,
                                          max_batch=max_batch)
+        self._lock = threading.Lock()
 
     @staticmethod
     def cache_key(checkpoint_root: str | os.PathLike | None = None, model_size: str = "0.4b",
@@ -110,8 +113,10 @@ class Sapiens2Engine:
         """People in one image (PIL, RGB array or path) with numpy keypoints, upstream's thresholds by default.
         `flip_test`, `fallback` and `max_batch` override the engine's settings for this call."""
         fallback = self.whole_image_fallback if fallback is None else fallback
-        return self.pipeline(as_rgb_uint8(image), bbox_thres, nms_thres, flip_test=flip_test, fallback=fallback,
-                             max_batch=max_batch)
+        rgb = as_rgb_uint8(image)
+        with self._lock:
+            return self.pipeline(rgb, bbox_thres, nms_thres, flip_test=flip_test, fallback=fallback,
+                                 max_batch=max_batch)
 
     def predict(self, images: Sequence, conf: float = 0.25, iou: float = 0.45, kpt_thres: float = 0.0, *,
                 flip_test: bool | None = None) -> list[list[Instance]]:
