@@ -151,8 +151,8 @@ def test_training_device_is_the_ultralytics_argument_and_a_description(monkeypat
 
 def test_the_worker_probe_answers_from_a_subprocess_with_the_same_choice():
     env = {**os.environ, "TRAINING_DEVICE": "cuda:0"}
-    code = ("import sys, json; sys.path.insert(0, %r); from core import devices; "
-            "print(json.dumps(devices.probe())); print('torch' in sys.modules)") % str(REPO)
+    code = (f"import sys, json; sys.path.insert(0, {str(REPO)!r}); from core import devices; "
+            "print(json.dumps(devices.probe())); print('torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
                           check=True)
     info_line, torch_here = done.stdout.strip().splitlines()[-2:]

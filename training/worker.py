@@ -40,6 +40,7 @@ class _WorkerBeat(threading.Thread):
         from django.db import close_old_connections, connection
 
         from core.devices import probe
+
         from .liveness import sweep_stale_sessions, worker_heartbeat, worker_register
 
         name = _state["name"]
