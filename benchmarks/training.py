@@ -117,10 +117,11 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from datasets.imports import import_coco_folder
     from accounts.selectors import personal_workspace
+    from core import devices
+    from datasets.imports import import_coco_folder
     from datasets.services import dataset_create
-    from training.engine import devices, offline
+    from training.engine import offline
     from training.services import training_session_start
 
     call_command("migrate", verbosity=0)
@@ -132,7 +133,7 @@ def main() -> None:
 
     params = {"epochs": opts.epochs, "imgsz": opts.imgsz, "batch": opts.batch, "patience": 100, "plots": True}
     print(f"dataset: {info['images_created']} images, {info['instances']} instances; yolo11n-pose from YAML, "
-          f"{opts.epochs} epochs, imgsz {opts.imgsz}, batch {opts.batch}, CPU threads {devices.cpu_threads()}, "
+          f"{opts.epochs} epochs, imgsz {opts.imgsz}, batch {opts.batch}, CPU threads {devices.training_threads()}, "
           f"{devices.cpu_count()} cores", flush=True)
 
     def platform_round(i: int) -> tuple[float, str]:

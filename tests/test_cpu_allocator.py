@@ -75,9 +75,7 @@ def test_a_user_choice_in_the_environment_is_left_alone(monkeypatch):
 @glibc_only
 def test_loading_a_pose_model_on_the_cpu_applies_it(person_root, monkeypatch):
     from deploy.engines.sapiens2 import Sapiens2Engine
-    from deploy.engines.sapiens2.model import clear_cache
 
-    clear_cache()  # a model cached by an earlier test would not be constructed again
     monkeypatch.setattr(allocator, "_state", {})
     Sapiens2Engine(person_root, "0.4b", "cpu")
     assert allocator._state == {"applied": True}

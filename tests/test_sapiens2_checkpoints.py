@@ -9,10 +9,11 @@ from safetensors.torch import load_file
 from transformers import DetrConfig, Sapiens2ForPoseEstimation
 from transformers.core_model_loading import revert_weight_conversion
 
+from core.devices import resolve_device, resolve_dtype
+from core.errors import InvalidInput, PosedeckError
 from deploy.engines.sapiens2 import CheckpointInvalid, CheckpointNotFound, Sapiens2Engine, sapiens_info, sapiens_pose
 from deploy.engines.sapiens2.checkpoints import SIZE_TABLE
 from deploy.engines.sapiens2.detector import load_detector
-from deploy.engines.sapiens2.devices import resolve_device
 from deploy.engines.sapiens2.model import load_network, pose_config_from_shapes
 from tests.sapiens2_fixtures import (KEYS_FILE, OFFICIAL, make_checkpoint_root, official_pose_tensors, person_root,
                                      sample_photo, write_detector, write_pose_checkpoint)
@@ -121,10 +122,12 @@ def test_info_lists_present_sizes_detector_device_and_versions(tmp_path):
     assert "hf download facebook/sapiens2-pose-0.8b" in info["pose_checkpoints"]["0.8b"]["download_command"]
     assert info["versions"]["transformers"] and info["versions"]["torch"] and info["versions"]["timm"]
     assert info["device"] == ("cuda:0" if torch.cuda.is_available() else "cpu")
-    assert info["dtype"] in ("float32", "bfloat16", "float16") and f"{info['dtype']} by default" in text
+    # Upstream's inference defaults: float32 (no autocast in vis_pose.py) and the flip test.
+    assert info["dtype"] == "float32" and info["flip_test"] is True
+    assert "float32 and flip test by default (as upstream)" in text
     assert "0.4b, 1b" in text
     if not torch.cuda.is_available():
-        assert "s per person in bfloat16" in info["cpu_notice"] and "GPU worker" in info["cpu_notice"]
+        assert "s per person in float32" in info["cpu_notice"] and "GPU worker" in info["cpu_notice"]
         assert info["cpu_notice"] in text
 
 
@@ -175,26 +178,35 @@ def test_cuda_requested_without_cuda_falls_back_to_cpu_with_a_warning():
     assert resolve_device("cpu") == (torch.device("cpu"), None)
 
 
-@pytest.mark.parametrize(("flags", "expected"), [
-    ("fpu avx2 avx512f avx512bw avx512_bf16 avx512_vnni", torch.bfloat16),  # Zen 4, Cooper Lake
-    ("fpu avx2 avx512f amx_tile amx_bf16 amx_int8", torch.bfloat16),  # Sapphire Rapids
-    ("fpu avx2 avx512f avx512bw avx512vl", torch.float32),  # Skylake-X: bf16 only emulated, slower
-    ("fpu avx2 fma", torch.float32),
-    (None, torch.float32),  # no /proc/cpuinfo (macOS, Windows)
-])
-def test_cpu_dtype_is_bf16_only_with_native_bf16_instructions(tmp_path, monkeypatch, flags, expected):
-    from deploy.engines.sapiens2 import devices
+@pytest.mark.parametrize("flags", ["fpu avx2 avx512f avx512bw avx512_bf16 avx512_vnni", "fpu avx2 fma", None])
+def test_default_dtype_is_float32_as_upstream_whatever_the_cpu(tmp_path, monkeypatch, flags):
+    from core import devices
 
     cpuinfo = tmp_path / "cpuinfo"
     if flags is not None:
-        cpuinfo.write_text(f"processor\t: 0\nmodel name\t: x\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t\t: {flags}\n")
-    monkeypatch.setattr(devices, "CPU_FLAGS_FILE", cpuinfo)
-    assert devices.resolve_dtype(None, torch.device("cpu")) == expected
-    assert devices.resolve_dtype("float32", torch.device("cpu")) == torch.float32  # asked for: always honoured
-    assert devices.resolve_dtype("bf16", torch.device("cpu")) == torch.bfloat16
+        cpuinfo.write_text(f"processor\t: 0\nmodel name\t: x\nflags\t\t: {flags}\n")
+    monkeypatch.setattr(devices, "CPU_INFO_FILE", cpuinfo)
+    assert resolve_dtype(None, torch.device("cpu")) == torch.float32
+    assert devices.cpu_has_native_bf16() is (flags is not None and "avx512_bf16" in flags)  # reported, not used
+    assert resolve_dtype("bf16", torch.device("cpu")) == torch.bfloat16  # asked for: always honoured
+    assert resolve_dtype("float16") == torch.float16
 
 
-def test_engine_reuses_loaded_models_in_the_process(person_root):
-    first = Sapiens2Engine(person_root, "0.4b", "cpu")
-    second = Sapiens2Engine(person_root, "0.4b", "cpu", flip_test=True)
-    assert first.pose_model is second.pose_model and first.detector is second.detector
+def test_an_unknown_dtype_is_an_invalid_option_naming_the_field(person_root, tmp_path):
+    with pytest.raises(InvalidInput) as caught:
+        resolve_dtype("float8")
+    assert caught.value.code == "invalid_option" and caught.value.field == "dtype"
+    result = sapiens_pose(str(sample_photo()), str(tmp_path / "out"), device="cpu", dtype="float8",
+                          checkpoint_root=person_root)
+    assert result["status"] == "error" and result["error"] == "invalid_option" and result["field"] == "dtype"
+
+
+def test_sapiens2_errors_are_posedeck_errors_with_their_codes(tmp_path):
+    with pytest.raises(CheckpointNotFound) as caught:
+        Sapiens2Engine(tmp_path, "0.4b", "cpu")
+    error = caught.value
+    assert isinstance(error, PosedeckError) and isinstance(error, FileNotFoundError)
+    assert error.status == 400
+    body = error.as_dict()
+    assert body["error"] == "checkpoint_not_found" and body["path"].endswith("sapiens2_0.4b_pose.safetensors")
+    assert body["download_command"].startswith("hf download facebook/sapiens2-pose-0.4b")

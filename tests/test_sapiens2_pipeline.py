@@ -31,7 +31,7 @@ def expected_person_box(width: int, height: int) -> list[float]:
 
 
 def check_instance_schema(instance: dict) -> None:
-    assert set(instance) == {"bbox", "score", "keypoints", "keypoint_scores"}
+    assert set(instance) == {"bbox", "score", "whole_image", "keypoints", "keypoint_scores"}
     assert len(instance["bbox"]) == 4 and isinstance(instance["score"], float)
     assert len(instance["keypoints"]) == 308 and all(len(p) == 2 for p in instance["keypoints"])
     assert len(instance["keypoint_scores"]) == 308
@@ -63,7 +63,8 @@ def test_photo_gives_overlay_and_json_with_308_keypoints_per_person(person_root,
     [instance] = payload["instances"]
     check_instance_schema(instance)
     np.testing.assert_allclose(instance["bbox"], expected_person_box(width, height), atol=0.05)
-    assert instance["score"] > 0.99  # the fixture detector's person score
+    assert instance["score"] > 0.99 and instance["whole_image"] is False  # the fixture detector's person
+    assert result["flip_test"] is True and result["dtype"] == "float32"  # upstream's defaults
 
     overlay = np.asarray(Image.open(tmp_path / f"{photo.stem}.jpg").convert("RGB")).astype(int)
     original = np.asarray(Image.open(photo).convert("RGB")).astype(int)
@@ -87,6 +88,10 @@ def test_whole_image_is_one_box_when_nobody_is_detected(nobody_root, tmp_path):
     [instance] = json.loads((tmp_path / f"{photo.stem}.json").read_text())["instances"]
     check_instance_schema(instance)
     assert instance["bbox"] == [0.0, 0.0, float(width - 1), float(height - 1)]
+    # Marked as the fallback, and no detector score: it must not read like a confident detection.
+    assert instance["whole_image"] is True and instance["score"] == 0.0
+    assert max(instance["keypoint_scores"]) > 0  # the keypoints themselves are still estimated
+    assert result["whole_image_instances"] == 1
 
 
 def test_a_folder_of_images_gives_one_overlay_and_json_each_without_name_clashes(person_root, tmp_path):
@@ -111,9 +116,12 @@ def write_video(path: Path, frames: int, size=(240, 147)) -> None:
 
 
 def test_video_gives_annotated_video_and_json_per_frame_with_one_pose_batch_per_frame(person_root, tmp_path):
+    from deploy.engines.cache import default_cache
+
     video = tmp_path / "clip.mp4"
     write_video(video, frames=3)
-    network = Sapiens2Engine(person_root, "0.4b", "cpu").pose_model.network
+    key = Sapiens2Engine.cache_key(person_root, "0.4b", "cpu")
+    network = default_cache().load(key, lambda: Sapiens2Engine(person_root, "0.4b", "cpu")).pose_model.network
     batches = []
     hook = network.register_forward_hook(lambda module, args, kwargs_out: batches.append(
         kwargs_out.heatmaps.shape[0]))
@@ -123,7 +131,7 @@ def test_video_gives_annotated_video_and_json_per_frame_with_one_pose_batch_per_
         hook.remove()
     assert result["status"] == "success", result["content"][0]["text"]
     assert result["videos"] == 1 and result["frames"] == 3
-    assert batches == [1, 1, 1]  # one forward pass per frame, one person per frame
+    assert batches == [2, 2, 2]  # one forward pass per frame: the person's crop and its mirror (flip test)
 
     capture = cv2.VideoCapture(str(tmp_path / "out" / "clip.mp4"))
     frames = 0
@@ -147,12 +155,13 @@ def test_all_crops_of_an_image_go_through_one_forward_pass_with_the_same_results
     hook = engine.pose_model.network.register_forward_hook(
         lambda module, args, out: batches.append(out.heatmaps.shape[0]))
     try:
-        together = engine.pipeline.estimate(image, boxes, np.ones(3))
-        alone = [engine.pipeline.estimate(image, box[None], np.ones(1))[0] for box in boxes]
+        together = engine.pipeline.estimate(image, boxes, np.ones(3), flip_test=False)
+        alone = [engine.pipeline.estimate(image, box[None], np.ones(1), flip_test=False)[0] for box in boxes]
+        flipped = engine.pipeline.estimate(image, boxes, np.ones(3))  # the engine's default: flip test on
     finally:
         hook.remove()
-    assert batches == [3, 1, 1, 1]
-    assert len(together) == 3
+    assert batches == [3, 1, 1, 1, 6]  # the flip test rides in the same pass: 3 crops and their 3 mirrors
+    assert len(together) == 3 and len(flipped) == 3
     for batched, single in zip(together, alone):
         np.testing.assert_allclose(batched.keypoints, single.keypoints, atol=1e-2)
         np.testing.assert_allclose(batched.keypoint_scores, single.keypoint_scores, atol=1e-4)
@@ -185,23 +194,54 @@ def test_flip_test_averages_with_the_transformers_mirrored_pass_in_one_batch(per
 
 
 def test_engine_predict_answers_the_detect_contract(engine):
+    from deploy.engines.types import Engine
+
+    assert isinstance(engine, Engine)
+    assert engine.class_names == ("person",) and len(engine.keypoint_names["person"]) == 308
     image = Image.open(sample_photo())
     width, height = image.size
-    [person] = engine.predict(image, conf_thres=0.25, iou_thres=0.45)
-    assert set(person) == {"class", "confidence", "x", "y", "width", "height", "keypoints"}
-    assert person["class"] == "person" and 0.99 < person["confidence"] <= 1
+    [[person]] = engine.predict([image], conf=0.25, iou=0.45)
+    body = person.as_json()
+    assert set(body) == {"class", "confidence", "x", "y", "width", "height", "keypoints"}
+    assert body["class"] == "person" and 0.99 < body["confidence"] <= 1
     x1, y1, x2, y2 = expected_person_box(width, height)
-    np.testing.assert_allclose([person["x"], person["y"], person["width"], person["height"]],
+    np.testing.assert_allclose([body["x"], body["y"], body["width"], body["height"]],
                                [x1, y1, x2 - x1, y2 - y1], atol=0.05)
-    assert [k["name"] for k in person["keypoints"]] == list(engine.keypoint_names)
-    assert len(person["keypoints"]) == 308 and person["keypoints"][0]["name"] == "nose"
-    assert all(isinstance(k[f], float) for k in person["keypoints"] for f in ("x", "y", "confidence"))
-    json.dumps(person)  # plain JSON types only
-    # Arrays are taken as RGB and give the same answer as the PIL image.
-    assert engine.predict(np.array(image.convert("RGB"))) == [person]
-    # A threshold above every detection leaves the whole-image fallback box.
-    [fallback] = engine.predict(image, conf_thres=0.9999)
-    assert (fallback["x"], fallback["y"], fallback["width"], fallback["height"]) == (0, 0, width - 1, height - 1)
+    assert [k["name"] for k in body["keypoints"]] == list(engine.keypoint_names["person"])
+    assert len(body["keypoints"]) == 308 and body["keypoints"][0]["name"] == "nose"
+    assert all(isinstance(k[f], float) for k in body["keypoints"] for f in ("x", "y", "confidence"))
+    json.dumps(body)  # plain JSON types only
+    # kpt_thres keeps every keypoint listed; it only decides which count as visible.
+    scores = person.keypoints_array()[:, 2]
+    thres = float(np.median(scores))
+    [[same]] = engine.predict([image], kpt_thres=thres)
+    assert same.as_json() == body and same.kpt_thres == thres  # all 308 listed, with their confidences
+    assert same.visible() == [s >= thres for s in scores] and 0 < sum(same.visible()) < 308
+    assert sum(v == 2 for _, _, v in same.keypoints_xyv()) == sum(same.visible())
+    # A batch answers one list per image; arrays are taken as RGB and give the same answer as the PIL image.
+    batch = engine.predict([image, np.array(image.convert("RGB"))])
+    assert len(batch) == 2 and [i.as_json() for i in batch[1]] == [body]
+
+
+def test_without_a_detection_predict_marks_the_whole_image_box(engine):
+    image = Image.open(sample_photo())
+    width, height = image.size
+    [[fallback]] = engine.predict([image], conf=0.9999)  # above the fixture detector's person score
+    body = fallback.as_json()
+    assert (body["x"], body["y"], body["width"], body["height"]) == (0, 0, width - 1, height - 1)
+    assert body["whole_image"] is True and body["confidence"] == 0.0
+    assert engine.pose(image, 0.9999, 0.3, fallback=False) == []
+
+
+def test_predict_takes_a_list_and_checks_its_thresholds(engine):
+    from core.errors import InvalidInput
+
+    image = np.array(Image.open(sample_photo()).convert("RGB"))
+    with pytest.raises(InvalidInput, match="list of images"):
+        engine.predict(image)
+    with pytest.raises(InvalidInput) as caught:
+        engine.predict([image], conf=1.5)
+    assert caught.value.field == "conf"
 
 
 def test_cli_info_and_pose(person_root, tmp_path, capsys):

@@ -39,7 +39,8 @@ class _WorkerBeat(threading.Thread):
     def run(self):
         from django.db import close_old_connections, connection
 
-        from .engine.devices import probe
+        from core.devices import probe
+
         from .liveness import sweep_stale_sessions, worker_heartbeat, worker_register
 
         name = _state["name"]

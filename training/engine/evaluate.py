@@ -12,10 +12,11 @@ import numpy as np
 import yaml
 from PIL import Image, ImageDraw
 
+from core import devices
 from datasets.archives import IMAGE_SUFFIXES  # framework-free, like this module
 
 from ..metrics import KeypointAccumulator
-from . import devices, offline
+from . import offline
 
 GT_COLOR, PRED_COLOR = (34, 197, 94), (239, 68, 68)
 
@@ -97,7 +98,7 @@ def evaluate_pose(*, weights: str, data_yaml: str, sigmas: list[float], kpt_name
     from ultralytics import YOLO
 
     started = time.time()
-    device = device or devices.select()[0]
+    device = device or devices.training_device()[0]
     images = split_images(data_yaml, split)[:max_images]
     k = len(sigmas)
     acc = KeypointAccumulator(sigmas, kpt_names)
@@ -107,7 +108,7 @@ def evaluate_pose(*, weights: str, data_yaml: str, sigmas: list[float], kpt_name
         old.unlink()
     model = YOLO(weights, task="pose")
     if device == "cpu":
-        torch.set_num_threads(devices.cpu_threads())
+        torch.set_num_threads(devices.training_threads())
     examples = []
     for start in range(0, len(images), batch):
         chunk = images[start:start + batch]

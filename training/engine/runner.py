@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
 
-from . import devices, offline
+from core import devices
+
+from . import offline
 
 
 class TrainingCancelled(Exception):
@@ -196,9 +198,9 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
     offline.prepare()
     import torch
 
-    device, device_text = (spec.device, spec.device) if spec.device else devices.select()
+    device, device_text = (spec.device, spec.device) if spec.device else devices.training_device()
     on_cpu = device == "cpu"
-    threads = devices.cpu_threads()
+    threads = devices.training_threads()
     state = {"epoch_done": False, "train": {}, "batch": 0, "nb": 1, "epochs": spec.epochs, "reported": 0,
              "start_epoch": 0}
 

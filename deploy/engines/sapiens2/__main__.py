@@ -26,9 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("--radius", type=int, default=3)
     pose.add_argument("--bbox-thres", type=float, default=0.3, help="person detector score threshold")
     pose.add_argument("--nms-thres", type=float, default=0.3, help="IoU above which overlapping boxes are merged")
-    pose.add_argument("--flip-test", action="store_true", help="average with the mirrored crop (2x the compute)")
+    pose.add_argument("--flip-test", action=argparse.BooleanOptionalAction, default=True,
+                      help="average with the mirrored crop, as upstream does (default on; 2x the compute)")
     pose.add_argument("--dtype", choices=["float32", "bfloat16", "float16"],
-                      help="default: bfloat16 on CUDA and on CPUs with AVX512-BF16 or AMX, float32 elsewhere")
+                      help="default float32, as upstream; bfloat16 is ~2x faster on GPUs and on CPUs with "
+                           "AVX512-BF16 or AMX, and moves keypoints slightly (docs/sapiens2.md)")
     pose.add_argument("--max-batch", type=int, default=32, help="most crops per forward pass")
     pose.add_argument("--json", action="store_true", help="print the result details as JSON")
     pose.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from transformers.utils import logging as transformers_logging
 
-    from .api import sapiens_info, sapiens_pose
+    from .library import sapiens_info, sapiens_pose
 
     transformers_logging.disable_progress_bar()  # per-file "Loading weights" bars would bury ours
 

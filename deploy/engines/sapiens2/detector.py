@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before transformers reads it: nothing here may go online
@@ -87,22 +86,6 @@ class PersonDetector:
         return boxes[order].cpu().numpy(), scores[order].cpu().numpy()
 
 
-_CACHE: dict[tuple, PersonDetector] = {}
-_LOCK = threading.Lock()
-
-
 def load_detector(directory: str | os.PathLike, device: torch.device) -> PersonDetector:
-    directory = Path(directory).resolve()
-    weights = detector_weights(directory)
-    stamp = weights.stat().st_mtime_ns if weights else None
-    key = (str(directory), stamp, str(device))
-    with _LOCK:
-        detector = _CACHE.get(key)
-        if detector is None:
-            detector = _CACHE[key] = PersonDetector(directory, device)
-        return detector
-
-
-def clear_cache() -> None:
-    with _LOCK:
-        _CACHE.clear()
+    """Load the DETR person detector. Not cached here: engines live in the bounded model cache."""
+    return PersonDetector(Path(directory).resolve(), device)

@@ -1,12 +1,16 @@
-"""Domain errors of the Sapiens2 engine, each with a stable `code` the API layer can answer with."""
+"""Domain errors of the Sapiens2 engine: core.errors.PosedeckError subclasses with stable codes.
+
+`as_dict()` gives the JSON error body ({"error": code, "message", ...extra}); the library answers these as
+`{"status": "error", ...}` tool results, the web layer maps them to HTTP through config.errors.
+"""
 from __future__ import annotations
 
+from core.errors import PosedeckError
 
-class Sapiens2Error(Exception):
+
+class Sapiens2Error(PosedeckError):
     code = "sapiens2_error"
-
-    def as_dict(self) -> dict:
-        return {"error": self.code, "message": str(self)}
+    status = 400
 
 
 class CheckpointNotFound(Sapiens2Error, FileNotFoundError):
@@ -15,12 +19,9 @@ class CheckpointNotFound(Sapiens2Error, FileNotFoundError):
     code = "checkpoint_not_found"
 
     def __init__(self, message: str, *, path: str, download_command: str):
-        super().__init__(message)
+        super().__init__(message, path=path, download_command=download_command)
         self.path = path
         self.download_command = download_command
-
-    def as_dict(self) -> dict:
-        return {**super().as_dict(), "path": self.path, "download_command": self.download_command}
 
 
 class CheckpointInvalid(Sapiens2Error, ValueError):
@@ -39,3 +40,9 @@ class InputNotSupported(Sapiens2Error, ValueError):
 
 class InvalidOption(Sapiens2Error, ValueError):
     code = "invalid_option"
+
+
+class OutputNotAllowed(Sapiens2Error, ValueError):
+    """`output_dir` would overwrite the inputs (it is their folder) or is not a folder we can write."""
+
+    code = "output_not_allowed"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
 
+from ..images import read_rgb
 from .errors import InputNotSupported
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
@@ -37,20 +37,28 @@ def collect_inputs(input_path: str | Path) -> list[Path]:
 
 
 def output_stems(files: list[Path]) -> dict[Path, str]:
-    """Output names from input names; `a.png` next to `a.jpg` becomes `a_png` so neither overwrites the other."""
+    """Output names from input names, unique even on case-insensitive filesystems: `a.png` next to `a.jpg`
+    gives `a_png` and `a_jpg`; `a.jpg` next to `a.JPG` gives `a_jpg` and `a_jpg_2` (in name order)."""
     counts: dict[str, int] = {}
     for f in files:
-        counts[f.stem] = counts.get(f.stem, 0) + 1
-    return {f: (f.stem if counts[f.stem] == 1 else f"{f.stem}_{f.suffix.lstrip('.').lower()}") for f in files}
+        counts[f.stem.casefold()] = counts.get(f.stem.casefold(), 0) + 1
+    taken: set[str] = set()
+    stems = {}
+    for f in files:
+        base = f.stem if counts[f.stem.casefold()] == 1 else f"{f.stem}_{f.suffix.lstrip('.').lower()}"
+        stem, n = base, 1
+        while stem.casefold() in taken:
+            n += 1
+            stem = f"{base}_{n}"
+        taken.add(stem.casefold())
+        stems[f] = stem
+    return stems
 
 
 def read_image(path: Path) -> np.ndarray:
-    """RGB uint8, upright as a viewer shows it (EXIF orientation applied)."""
-    try:
-        with Image.open(path) as image:
-            return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
-    except (OSError, ValueError) as exc:
-        raise InputNotSupported(f"{path.name} could not be read as an image: {exc}") from exc
+    """RGB uint8, upright as a viewer shows it; 16-bit greyscale keeps its values (deploy.engines.images).
+    Raises ImageUnreadable (a core.errors.InvalidInput) naming the file."""
+    return read_rgb(path)
 
 
 def write_image(path: Path, image_rgb: np.ndarray, quality: int = 92) -> None:

@@ -8,7 +8,6 @@ only prints a report, which would give confident nonsense, so any missing or sur
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # before transformers reads it: nothing here may go online
@@ -166,26 +165,10 @@ def load_network(path: str | os.PathLike, input_size: tuple[int, int] = INPUT_SI
     return network.eval()
 
 
-_CACHE: dict[tuple, PoseModel] = {}
-_LOCK = threading.Lock()
-
-
 def load_pose_model(path: str | os.PathLike, device: torch.device, dtype: torch.dtype, *,
                     flip_indices: tuple[int, ...], input_size: tuple[int, int] = INPUT_SIZE) -> PoseModel:
-    """One PoseModel per (file version, device, dtype) in this process: loading the 0.4b takes seconds and 2 GB."""
+    """Load a PoseModel (seconds and ~2 GB for the 0.4b). Not cached here: callers keep engines in the
+    bounded model cache (deploy.engines.cache)."""
     path = Path(path).resolve()
-    stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, str(device), dtype, tuple(input_size), tuple(flip_indices))
-    with _LOCK:
-        model = _CACHE.get(key)
-        if model is None:
-            network = load_network(path, input_size).to(device=device, dtype=dtype)
-            model = PoseModel(network, path=path, device=device, dtype=dtype, input_size=input_size,
-                              flip_indices=flip_indices)
-            _CACHE[key] = model
-        return model
-
-
-def clear_cache() -> None:
-    with _LOCK:
-        _CACHE.clear()
+    network = load_network(path, input_size).to(device=device, dtype=dtype)
+    return PoseModel(network, path=path, device=device, dtype=dtype, input_size=input_size, flip_indices=flip_indices)

@@ -21,66 +21,61 @@ class PoseInstance:
     keypoint_scores: np.ndarray  # [K]
     detected: bool = True  # False for the whole-image box used when the detector finds nobody
 
+    @property
+    def whole_image(self) -> bool:
+        return not self.detected
+
     def as_json(self) -> dict:
+        """The library's per-instance JSON. `whole_image` marks the fallback box, whose `score` is 0."""
         return {
             "bbox": [round(float(v), 2) for v in self.bbox],
             "score": round(float(self.score), 5),
+            "whole_image": self.whole_image,
             "keypoints": np.round(self.keypoints.astype(np.float64), 3).tolist(),
             "keypoint_scores": np.round(self.keypoint_scores.astype(np.float64), 5).tolist(),
         }
 
 
-def as_rgb_uint8(image) -> np.ndarray:
-    """PIL images in any mode, or HxW / HxWx3 / HxWx4 arrays (taken as RGB), as a contiguous HxWx3 uint8 array."""
-    if hasattr(image, "convert"):
-        image = np.asarray(image.convert("RGB"))
-    array = np.asarray(image)
-    if array.ndim == 2:
-        array = np.repeat(array[:, :, None], 3, axis=2)
-    if array.ndim != 3 or array.shape[2] not in (3, 4):
-        raise ValueError(f"expected an HxWx3 image, got an array of shape {array.shape}")
-    if array.dtype != np.uint8:
-        array = np.clip(array, 0, 255).astype(np.uint8)
-    array = np.ascontiguousarray(array[:, :, :3])
-    # The detector's processor wraps the array in a tensor, which needs it writable (PIL arrays are not).
-    return array if array.flags.writeable else array.copy()
-
-
 class Sapiens2Pipeline:
     def __init__(self, pose_model: PoseModel, detector: PersonDetector, spec: KeypointSpec, *,
-                 flip_test: bool = False, max_batch: int = 32):
+                 flip_test: bool = True, max_batch: int = 32):
         self.pose_model = pose_model
         self.detector = detector
         self.spec = spec
         self.flip_test = flip_test
         self.max_batch = max_batch
 
-    def __call__(self, image: np.ndarray, bbox_thres: float = 0.3, nms_thres: float = 0.3) -> list[PoseInstance]:
+    def __call__(self, image: np.ndarray, bbox_thres: float = 0.3, nms_thres: float = 0.3, *,
+                 flip_test: bool | None = None, fallback: bool = True,
+                 max_batch: int | None = None) -> list[PoseInstance]:
         boxes, scores = self.detector.detect(image, bbox_thres, nms_thres)
-        return self.estimate(image, boxes, scores)
+        return self.estimate(image, boxes, scores, flip_test=flip_test, fallback=fallback, max_batch=max_batch)
 
-    def estimate(self, image: np.ndarray, boxes: np.ndarray,
-                 box_scores: np.ndarray | None = None) -> list[PoseInstance]:
-        """Keypoints for the given boxes; with no box, the whole image is one person (as upstream does)."""
+    def estimate(self, image: np.ndarray, boxes: np.ndarray, box_scores: np.ndarray | None = None, *,
+                 flip_test: bool | None = None, fallback: bool = True,
+                 max_batch: int | None = None) -> list[PoseInstance]:
+        """Keypoints for the given boxes. With no box and `fallback`, the whole image is one person, as
+        upstream does; that instance has `detected=False` and score 0 (no detector vouches for it). `flip_test`
+        and `max_batch` override the pipeline's own settings for this call."""
         height, width = image.shape[:2]
         boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 4)
         detected = len(boxes) > 0
         if not detected:
+            if not fallback:
+                return []
             boxes = np.array([[0, 0, width - 1, height - 1]], dtype=np.float32)
         crops, centers, scales = crop_people(image, boxes, self.pose_model.input_size)
         pixels = self.pose_model.prepare(crops)
-        heatmaps = self.pose_model.heatmaps(pixels, flip_test=self.flip_test, max_batch=self.max_batch)
+        flip = self.flip_test if flip_test is None else flip_test
+        heatmaps = self.pose_model.heatmaps(pixels, flip_test=flip, max_batch=max_batch or self.max_batch)
         device = heatmaps.device
         keypoints, kp_scores = decode_heatmaps(heatmaps, torch.from_numpy(centers).to(device),
                                                torch.from_numpy(scales).to(device))
         keypoints, kp_scores = keypoints.cpu().numpy(), kp_scores.cpu().numpy()
         instances = []
         for i, box in enumerate(boxes):
-            if detected and box_scores is not None:
-                score = float(box_scores[i])
-            else:
-                # No detector score for the fallback box: its mean keypoint confidence lets callers filter it.
-                score = float(np.clip(kp_scores[i].mean(), 0.0, 1.0))
+            # Given boxes without scores count as certain (upstream passes bbox_score 1); the fallback box is 0.
+            score = (float(box_scores[i]) if box_scores is not None else 1.0) if detected else 0.0
             instances.append(PoseInstance(bbox=tuple(float(v) for v in box), score=score, keypoints=keypoints[i],
                                           keypoint_scores=kp_scores[i], detected=detected))
         return instances
