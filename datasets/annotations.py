@@ -7,7 +7,8 @@ version the writer read. Two writers can never both pass that check, so no edit 
   `VersionConflict` (HTTP 409) and nothing changes;
 - a system writer (`annotation_update` with a function of the current content) re-reads and re-applies
   its change on top of the winner, a few times, before giving up with `VersionConflict`.
-The image's `labelled` / `instance_count` columns are updated in the same transaction.
+The image's `labelled` / `instance_count` columns are updated, and the new version is added to the image's
+history (`AnnotationRevision`: version, content, who saved it), in the same transaction.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.db import transaction
 from core.errors import Conflict, InvalidInput
 
 from .instances import validate_instances
-from .models import Annotation, Image, SkeletonClass
+from .models import Annotation, AnnotationRevision, Image, SkeletonClass
 
 # (instances, no_objects) -> new (instances, no_objects), or None to leave the annotation as it is.
 Transform = Callable[[list, bool], "tuple[list, bool] | None"]
@@ -48,6 +49,8 @@ def _store(ann: Annotation, version: int, instances: list, no_objects: bool, use
         return False
     Image.objects.filter(pk=ann.image_id).update(labelled=no_objects or bool(instances),
                                                  instance_count=len(instances))
+    AnnotationRevision.objects.create(image_id=ann.image_id, version=version + 1, instances=instances,
+                                      no_objects=no_objects, saved_by=user)
     return True
 
 

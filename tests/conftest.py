@@ -47,12 +47,13 @@ def other_user(make_user):
 
 
 def _client_for(user):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from accounts.tokens import token_create
+
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, secret = token_create(user=user, name="tests", days=1)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 
