@@ -135,6 +135,14 @@ REST_KNOX = {
     "TOKEN_PREFIX": "pdk_",  # lets secret scanners recognise a leaked Posedeck key
 }
 
+# Workspace backup (config.backup): one exporter per app, in dependency order. The deploy app adds
+# "deploy.backup.DeploymentsExporter" here when it has deployments to keep.
+BACKUP_EXPORTERS = [
+    "accounts.backup.WorkspaceExporter",
+    "datasets.backup.DatasetsExporter",
+    "training.backup.TrainingExporter",
+]
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Posedeck API",
     "DESCRIPTION": "Datasets, skeleton classes, keypoint annotations, training sessions and deployments.",
