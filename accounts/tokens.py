@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from knox.auth import TokenAuthentication
+from knox.signals import token_expired
 
 from core.errors import InvalidInput, NotFound
 
@@ -38,12 +39,18 @@ def token_create(*, user, name: str, days: int) -> tuple[ApiToken, str]:
         raise InvalidInput("give the token a name (what it is for)", field="name")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"a token lasts 1 to {MAX_DAYS} days", field="days")
+    _drop_expired(user)
     return ApiToken.objects.create(user=user, expiry=timedelta(days=days), name=name[:100])
+
+
+def _drop_expired(user) -> None:
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
 
 
 @transaction.atomic
 def token_for_login(*, user) -> tuple[ApiToken, str]:
     """The token `POST /api/v1/auth/token/` answers with; revokes the oldest login tokens beyond the limit."""
+    _drop_expired(user)
     token, secret = ApiToken.objects.create(user=user, expiry=timedelta(days=settings.API_TOKEN_DAYS),
                                             name=LOGIN_NAME)
     keep = max(1, settings.API_TOKEN_LOGIN_LIMIT)
@@ -70,7 +77,19 @@ def token_revoke(*, user, pk) -> None:
 
 
 class ApiTokenAuthentication(TokenAuthentication):
-    """knox's `Token` authentication, recording when each token was last used (at most once a minute)."""
+    """knox's `Token` authentication, recording when each token was last used (at most once a minute).
+
+    knox also deletes the user's *other* expired tokens on every request (one more query each time); here
+    only the presented token is checked (an expired one is deleted and refused), and the sweep happens when a
+    token is made (`_drop_expired`). Lists never show expired tokens (`tokens_of`)."""
+
+    def _cleanup_token(self, auth_token) -> bool:
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
 
     def validate_user(self, auth_token):
         user, token = super().validate_user(auth_token)
