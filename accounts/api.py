@@ -3,13 +3,12 @@ from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import selectors, services
+from . import selectors, services, tokens
 from .roles import Action
 from .serializers import (AcceptSerializer, InvitationCreatedSerializer, InvitationCreateSerializer,
                           InvitationSerializer, MemberSerializer, RoleSerializer, WorkspaceCreateSerializer,
@@ -17,7 +16,9 @@ from .serializers import (AcceptSerializer, InvitationCreatedSerializer, Invitat
 
 
 class ObtainToken(APIView):
-    """Exchange username and password for an API token (header `Authorization: Token <t>`)."""
+    """Exchange username and password for an API token (header `Authorization: Token <t>`).
+
+    Each call makes a new token named "login" that lasts API_TOKEN_DAYS (accounts.tokens)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -27,8 +28,8 @@ class ObtainToken(APIView):
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        _, secret = tokens.token_for_login(user=serializer.validated_data["user"])
+        return Response({"token": secret})
 
 
 class Me(APIView):

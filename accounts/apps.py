@@ -5,6 +5,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
+        from . import schema  # noqa: F401  (registers the token scheme with drf-spectacular)
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_save
 

@@ -7,6 +7,7 @@ Invitation: a personal workspace per user keeps single-user installs working as 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from knox.models import AbstractAuthToken
 
 
 class Role(models.TextChoices):
@@ -63,3 +64,22 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token (django-rest-knox's token with a name and a last-use time).
+
+    Only the SHA-512 digest of the token is stored (knox), with its first characters (`token_key`) to find
+    it; the token itself is shown once. Every token expires (`expiry`); deleting the row revokes it.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=128, unique=True)  # knox makes it the primary key; an id is nicer in URLs
+    name = models.CharField(max_length=100)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"

@@ -83,3 +83,24 @@ def scoped(queryset: QuerySet, user, path: str = "workspace") -> QuerySet:
 
 def members_of(workspace: Workspace) -> QuerySet[Membership]:
     return workspace.memberships.select_related("user").order_by("user__username")
+
+
+SESSION_KEY = "workspace"
+
+
+def current_workspace(request) -> Workspace:
+    """The workspace the pages show (the switcher's choice, kept in the session), annotated with `my_role`.
+
+    Falls back to the personal workspace when none was chosen or the user is no longer a member."""
+    raw = request.session.get(SESSION_KEY)
+    if raw is not None:
+        ws = workspaces_for(request.user).filter(pk=raw).first()
+        if ws is not None:
+            return ws
+    return workspaces_for(request.user).get(pk=personal_workspace(request.user).pk)
+
+
+def remember_workspace(request, workspace_id: int) -> None:
+    """Make `workspace_id` the pages' current workspace (the caller has checked membership)."""
+    if request.session.get(SESSION_KEY) != workspace_id:
+        request.session[SESSION_KEY] = workspace_id

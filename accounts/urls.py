@@ -8,4 +8,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("invite/<str:key>/", views.invitation, name="invitation-page"),
+    path("workspace/", views.workspace_switch, name="workspace-switch"),
+    path("tokens/", views.tokens_page, name="tokens-page"),
 ]

@@ -5,6 +5,7 @@ filesystem transport under var/broker (a real worker process, no server needed).
 """
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,7 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "accounts",
     "datasets",
@@ -62,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.shell",
             ],
         },
     },
@@ -110,8 +112,9 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 2000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # `Authorization: Token <t>` first, so an API call without credentials answers 401 (not 403).
+        "accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
@@ -120,6 +123,26 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
     "URL_FORMAT_OVERRIDE": None,  # ?format= is ours (export format), not DRF's renderer switch
 }
+# API tokens (accounts.tokens, on django-rest-knox): only a SHA-512 digest is stored; every token expires.
+# A token from POST /api/v1/auth/token/ lasts API_TOKEN_DAYS; a user keeps at most API_TOKEN_LOGIN_LIMIT of
+# those (the oldest is revoked first). Named tokens from the "API tokens" page last 1-365 days, as chosen.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
+API_TOKEN_LOGIN_LIMIT = env.int("API_TOKEN_LOGIN_LIMIT", default=20)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # the contract: `Authorization: Token <t>`
+    "TOKEN_PREFIX": "pdk_",  # lets secret scanners recognise a leaked Posedeck key
+}
+
+# Workspace backup (config.backup): one exporter per app, in dependency order. The deploy app adds
+# "deploy.backup.DeploymentsExporter" here when it has deployments to keep.
+BACKUP_EXPORTERS = [
+    "accounts.backup.WorkspaceExporter",
+    "datasets.backup.DatasetsExporter",
+    "training.backup.TrainingExporter",
+]
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Posedeck API",
     "DESCRIPTION": "Datasets, skeleton classes, keypoint annotations, training sessions and deployments.",

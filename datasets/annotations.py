@@ -7,7 +7,8 @@ version the writer read. Two writers can never both pass that check, so no edit 
   `VersionConflict` (HTTP 409) and nothing changes;
 - a system writer (`annotation_update` with a function of the current content) re-reads and re-applies
   its change on top of the winner, a few times, before giving up with `VersionConflict`.
-The image's `labelled` / `instance_count` columns are updated in the same transaction.
+The image's `labelled` / `instance_count` columns are updated, and the new version is added to the image's
+history (`AnnotationRevision`: version, content, who saved it), in the same transaction.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from django.db import transaction
 from core.errors import Conflict, InvalidInput
 
 from .instances import validate_crowd_regions, validate_instances
-from .models import Annotation, Image, SkeletonClass
+from .models import Annotation, AnnotationRevision, Image, SkeletonClass
 
 
 @dataclass
@@ -65,6 +66,8 @@ def _store(ann: Annotation, version: int, labels: Labels, user) -> bool:
     if not Annotation.objects.filter(pk=ann.pk, version=version).update(**fields):
         return False
     Image.objects.filter(pk=ann.image_id).update(labelled=labels.labelled, instance_count=len(labels.instances))
+    AnnotationRevision.objects.create(image_id=ann.image_id, version=version + 1, instances=labels.instances,
+                                      no_objects=labels.no_objects, crowd=labels.crowd, saved_by=user)
     return True
 
 

@@ -13,13 +13,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Action
-from accounts.selectors import workspace_from_request
+from accounts.selectors import workspace_from_request, workspace_get
 from config import storage as cfg_storage
 from config.errors import InvalidInput
 
 from . import selectors, services
 from .models import Image
-from .serializers import (DatasetSerializer, ImageSerializer, ImageUpdateSerializer, ProgressSerializer, SkeletonClassSerializer, UploadReportSerializer,
+from .serializers import (DatasetSerializer, ImageSerializer, ImageUpdateSerializer, MoveSerializer,
+                          ProgressSerializer, SkeletonClassSerializer, UploadReportSerializer,
                           UploadSerializer)
 
 
@@ -83,10 +84,24 @@ class DatasetDetail(generics.RetrieveUpdateDestroyAPIView):
         services.dataset_delete(dataset=instance)
 
 
+class DatasetMove(APIView):
+    @extend_schema(request=MoveSerializer, responses=DatasetSerializer,
+                   description="Move the dataset (images, classes, labels, and its training sessions) into another "
+                               "workspace. You must be an admin of both. 409 if the target has a dataset of that "
+                               "name; assignments of people who may not label there are dropped.")
+    def post(self, request, pk):
+        dataset = selectors.dataset_get(request.user, pk, Action.MANAGE_MEMBERS)
+        data = MoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        target = workspace_get(request.user, data.validated_data["workspace"], Action.MANAGE_MEMBERS)
+        services.dataset_move(dataset=dataset, workspace=target)
+        return Response(DatasetSerializer(selectors.datasets_for(request.user).get(pk=dataset.pk)).data)
+
+
 class DatasetProgress(APIView):
     @extend_schema(responses=ProgressSerializer)
     def get(self, request, pk):
-        return Response(selectors.dataset_progress(selectors.dataset_get(request.user, pk)))
+        return Response(selectors.dataset_progress(selectors.dataset_get(request.user, pk), request.user))
 
 
 class DatasetImages(generics.ListAPIView):
@@ -100,11 +115,19 @@ class DatasetImages(generics.ListAPIView):
         split = self.request.query_params.get("split") or None
         if split and split not in ("train", "val"):
             raise InvalidInput("split must be train or val", field="split")
-        return selectors.images_of(dataset, labelled=_bool_param(self.request, "labelled"), split=split)
+        raw = self.request.query_params.get("assignee") or None
+        if raw == "me":
+            raw = self.request.user.pk
+        elif raw is not None and raw != "none" and not raw.isdigit():
+            raise InvalidInput("assignee must be a user id, me or none", field="assignee")
+        return selectors.images_of(dataset, labelled=_bool_param(self.request, "labelled"), split=split,
+                                   assignee=raw)
 
     @extend_schema(parameters=[
         OpenApiParameter("labelled", OpenApiTypes.BOOL, description="Only labelled (true) or unlabelled (false) images."),
         OpenApiParameter("split", OpenApiTypes.STR, enum=["train", "val"]),
+        OpenApiParameter("assignee", OpenApiTypes.STR, description="Only images assigned to this user id, to `me`, "
+                                                                   "or `none` (open to everyone)."),
     ])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -142,7 +165,8 @@ class ImageDetail(generics.RetrieveUpdateDestroyAPIView):
 
     def get(self, request, *args, **kwargs):
         image = self.get_object()
-        return Response({**ImageSerializer(image).data, "neighbours": selectors.image_neighbours(image)})
+        return Response({**ImageSerializer(image).data,
+                         "neighbours": selectors.image_neighbours(image, request.user, image.my_role)})
 
     def perform_destroy(self, instance):
         services.image_delete(image=instance)

@@ -17,4 +17,4 @@ class ClassInUse(Conflict):
     code = "class_in_use"
 
 
-__all__ = ["DomainError", "InvalidInput", "InvalidImage", "ImageTooLarge", "UnsafeArchive", "ClassInUse"]
+__all__ = ["Conflict", "DomainError", "InvalidInput", "InvalidImage", "ImageTooLarge", "UnsafeArchive", "ClassInUse"]

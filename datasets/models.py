@@ -65,12 +65,17 @@ class Image(models.Model):
     # Denormalised from the annotation so lists, filters and progress need no join.
     labelled = models.BooleanField(default=False)
     instance_count = models.PositiveIntegerField(default=0)
+    # Who is to label it (labeling.assignments); null: open to every member who labels.
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    assigned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["dataset", "sha256"], name="image_unique_content_per_dataset")]
-        indexes = [models.Index(fields=["dataset", "labelled", "id"])]
+        indexes = [models.Index(fields=["dataset", "labelled", "id"]),
+                   models.Index(fields=["dataset", "assignee", "labelled", "id"], name="image_assignee_queue")]
 
     def __str__(self) -> str:
         return self.original_name
@@ -89,6 +94,26 @@ class Annotation(models.Model):
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+
+class AnnotationRevision(models.Model):
+    """Every stored version of an image's annotation, written by the one writer in the same transaction.
+
+    The history that proves no save was lost (each accepted save is one row, versions 1, 2, 3, ... with no
+    gap) and says who saved what when."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    instances = models.JSONField(default=list)
+    no_objects = models.BooleanField(default=False)
+    crowd = models.JSONField(default=list)
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    saved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["image", "version"]
+        constraints = [models.UniqueConstraint(fields=["image", "version"], name="revision_unique_version")]
 
 
 class Job(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from accounts.models import Role
 from accounts.roles import Action
 from accounts.selectors import check_role, scoped
 
@@ -62,8 +63,15 @@ def job_get(user, pk, action: str = Action.VIEW) -> Job:
     return job
 
 
-def images_of(dataset: Dataset, *, labelled: bool | None = None, split: str | None = None) -> QuerySet[Image]:
-    qs = dataset.images.all().order_by("id")
+
+def images_of(dataset: Dataset, *, labelled: bool | None = None, split: str | None = None,
+              assignee: int | str | None = None) -> QuerySet[Image]:
+    """A dataset's images in id order; `assignee`: a user id, or "none" for the open (unassigned) ones."""
+    qs = dataset.images.select_related("assignee").order_by("id")
+    if assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee is not None:
+        qs = qs.filter(assignee_id=assignee)
     if labelled is not None:
         qs = qs.filter(labelled=labelled)
     if split:
@@ -71,19 +79,62 @@ def images_of(dataset: Dataset, *, labelled: bool | None = None, split: str | No
     return qs
 
 
-def dataset_progress(dataset: Dataset) -> dict:
-    counts = dataset.images.aggregate(total=Count("id"), labelled=Count("id", filter=Q(labelled=True)))
-    next_id = dataset.images.filter(labelled=False).order_by("id").values_list("id", flat=True).first()
-    total, labelled = counts["total"], counts["labelled"]
+# ---------------------------------------------------------------- who is offered which image
+# An image assigned to somebody (labeling.assignments) is theirs: "next image" never offers it to anyone else.
+# An unassigned image is open to every member who labels. A person's "next unlabelled" is their own assigned
+# images first (in id order, after the current one, wrapping), then the open ones, so work handed out is done
+# before the shared pool. Labellers also browse (previous/next) only their own and the open images; admins,
+# trainers and viewers browse every image. Nothing here forbids saving: it decides what is offered.
+def offered(user) -> Q:
+    """Images offered to `user`: assigned to them or to nobody."""
+    return Q(assignee__isnull=True) | Q(assignee=user)
+
+
+def _first_after(qs: QuerySet[Image], after_id: int | None) -> int | None:
+    ids = qs.order_by("id").values_list("id", flat=True)
+    if after_id is not None:
+        found = ids.filter(id__gt=after_id).first()
+        if found is not None:
+            return found
+        return ids.exclude(id=after_id).first()
+    return ids.first()
+
+
+def next_unlabelled_for(dataset: Dataset, user=None, after_id: int | None = None) -> int | None:
+    """The image `user` should label next (see the rule above); with no user, the first unlabelled one."""
+    unlabelled = dataset.images.filter(labelled=False)
+    if user is None:
+        return _first_after(unlabelled, after_id)
+    mine = _first_after(unlabelled.filter(assignee=user), after_id)
+    return mine if mine is not None else _first_after(unlabelled.filter(assignee__isnull=True), after_id)
+
+
+def dataset_progress(dataset: Dataset, user=None) -> dict:
+    """Counts for the dataset page and the labeler; `next_unlabelled` and `mine` are about `user` when given."""
+    mine = Q(assignee=user) if user is not None else (Q(assignee__isnull=False) & Q(assignee__isnull=True))  # none
+    # Aggregate names must differ from field names ("labelled") or Django refuses the filters.
+    counts = dataset.images.aggregate(
+        n_total=Count("id"), n_labelled=Count("id", filter=Q(labelled=True)),
+        n_open=Count("id", filter=Q(labelled=False, assignee__isnull=True)),
+        n_mine=Count("id", filter=mine), n_mine_labelled=Count("id", filter=mine & Q(labelled=True)))
+    total, labelled = counts["n_total"], counts["n_labelled"]
+    mine_unlabelled = counts["n_mine"] - counts["n_mine_labelled"]
     return {"total": total, "labelled": labelled, "unlabelled": total - labelled,
-            "text": f"{labelled} of {total} labelled", "next_unlabelled": next_id,
-            "recommended_labelled": RECOMMENDED_LABELLED}
+            "text": f"{labelled} of {total} labelled", "next_unlabelled": next_unlabelled_for(dataset, user),
+            "recommended_labelled": RECOMMENDED_LABELLED,
+            "mine": {"assigned": counts["n_mine"], "labelled": counts["n_mine_labelled"],
+                     "unlabelled": mine_unlabelled},
+            "open_unlabelled": counts["n_open"], "for_you": mine_unlabelled + counts["n_open"]}
 
 
-def image_neighbours(image: Image) -> dict:
-    qs = image.dataset.images.order_by("id").values_list("id", flat=True)
-    prev_id = qs.filter(id__lt=image.pk).order_by("-id").first()
-    next_id = qs.filter(id__gt=image.pk).first()
-    next_unlabelled = qs.filter(id__gt=image.pk, labelled=False).first() or qs.filter(labelled=False).exclude(pk=image.pk).first()
-    position = qs.filter(id__lt=image.pk).count() + 1
-    return {"previous": prev_id, "next": next_id, "next_unlabelled": next_unlabelled, "position": position}
+def image_neighbours(image: Image, user=None, role: str | None = None) -> dict:
+    """Previous/next ids (a labeller walks only their own and open images), the next image to label, position."""
+    qs = image.dataset.images.all()
+    if user is not None and role == Role.LABELLER:
+        qs = qs.filter(offered(user))
+    ids = qs.order_by("id").values_list("id", flat=True)
+    prev_id = ids.filter(id__lt=image.pk).order_by("-id").first()
+    next_id = ids.filter(id__gt=image.pk).first()
+    position = ids.filter(id__lt=image.pk).count() + 1
+    return {"previous": prev_id, "next": next_id, "position": position, "of": ids.count(),
+            "next_unlabelled": next_unlabelled_for(image.dataset, user, after_id=image.pk)}

@@ -20,16 +20,23 @@ class DatasetSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "workspace", "created_at"]
 
 
+class MoveSerializer(serializers.Serializer):
+    workspace = serializers.IntegerField(min_value=1, help_text="The workspace to move the dataset into.")
+
+
 class ImageSerializer(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     display_url = serializers.SerializerMethodField(help_text="What a browser draws: a PNG rendition for TIFF "
                                                               "and 16-bit pictures, else the original.")
+    assignee_name = serializers.CharField(source="assignee.username", read_only=True, default=None,
+                                          help_text="Who is to label it (null: open to everyone).")
 
     class Meta:
         model = Image
         fields = ["id", "dataset", "original_name", "sha256", "width", "height", "size_bytes", "split",
-                  "labelled", "instance_count", "file_url", "thumbnail_url", "display_url", "created_at"]
+                  "labelled", "instance_count", "assignee", "assignee_name", "file_url", "thumbnail_url",
+                  "display_url", "created_at"]
         read_only_fields = fields
 
     def get_file_url(self, obj) -> str:
@@ -114,13 +121,23 @@ class SkeletonClassSerializer(serializers.ModelSerializer):
             self.fields["template_image"].queryset = dataset.images.all()
 
 
+class MineSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField()
+    labelled = serializers.IntegerField()
+    unlabelled = serializers.IntegerField()
+
+
 class ProgressSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     labelled = serializers.IntegerField()
     unlabelled = serializers.IntegerField()
     text = serializers.CharField()
-    next_unlabelled = serializers.IntegerField(allow_null=True)
+    next_unlabelled = serializers.IntegerField(allow_null=True, help_text="The image you should label next: your "
+                                               "assigned ones first, then open ones; never one assigned to others.")
     recommended_labelled = serializers.IntegerField(help_text="Below this many labelled images, expect poor results.")
+    mine = MineSerializer(help_text="Images assigned to you (labeling assignments).")
+    open_unlabelled = serializers.IntegerField(help_text="Unlabelled images assigned to nobody (open to everyone).")
+    for_you = serializers.IntegerField(help_text="Unlabelled images offered to you: yours plus the open ones.")
 
 
 class ImportedImageSerializer(serializers.Serializer):

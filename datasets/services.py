@@ -12,11 +12,12 @@ from config import storage as cfg_storage
 from . import storage
 from .archives import IMAGE_SUFFIXES, ArchiveError, iter_members, open_zip
 from .annotations import Labels, annotations_update_dataset
-from .errors import ClassInUse, InvalidInput
+from .errors import ClassInUse, Conflict, InvalidInput
 from .formats.names import normalize_name
 from .formats.skeleton import derive_flip_pairs
 from .imaging import BadImage, CheckedImage, check_image
 from .models import Annotation, Dataset, Image, SkeletonClass
+from .signals import dataset_moved
 from .splits import split_for
 
 
@@ -50,6 +51,25 @@ def reassign_splits(dataset: Dataset) -> None:
             (to_val if want == "val" else to_train).append(pk)
     Image.objects.filter(pk__in=to_val).update(split="val")
     Image.objects.filter(pk__in=to_train).update(split="train")
+
+
+@transaction.atomic
+def dataset_move(*, dataset: Dataset, workspace) -> Dataset:
+    """Move a dataset (images, classes, labels) into another workspace; the caller checked that the user is an
+    admin of both. Apps that keep things about the dataset follow through `signals.dataset_moved` (training
+    sessions move with it; assignments of people who are not members of the target are dropped).
+    Conflict when the target already has a dataset with that name."""
+    if workspace.pk == dataset.workspace_id:
+        raise InvalidInput("the dataset is already in that workspace", field="workspace")
+    if Dataset.objects.filter(workspace=workspace, name=dataset.name).exists():
+        raise Conflict(f"{workspace.name!r} already has a dataset named {dataset.name!r}; rename one first",
+                       field="workspace")
+    source = dataset.workspace
+    dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
+    dataset.workspace = workspace
+    dataset.save(update_fields=["workspace"])
+    dataset_moved.send(sender=Dataset, dataset=dataset, source=source, target=workspace)
+    return dataset
 
 
 def dataset_delete(*, dataset: Dataset) -> None:

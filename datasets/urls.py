@@ -5,6 +5,7 @@ from . import api, api_exchange
 urlpatterns = [
     path("datasets/", api.DatasetListCreate.as_view(), name="dataset-list"),
     path("datasets/<int:pk>/", api.DatasetDetail.as_view(), name="dataset-detail"),
+    path("datasets/<int:pk>/move/", api.DatasetMove.as_view(), name="dataset-move"),
     path("datasets/<int:pk>/progress/", api.DatasetProgress.as_view(), name="dataset-progress"),
     path("datasets/<int:pk>/images/", api.DatasetImages.as_view(), name="dataset-images"),
     path("datasets/<int:pk>/classes/", api.ClassListCreate.as_view(), name="dataset-classes"),

@@ -6,8 +6,9 @@ from rest_framework.views import APIView
 from accounts.roles import Action
 from datasets import selectors
 
-from . import services
-from .serializers import AnnotationSerializer, ConflictSerializer
+from . import assignments, services
+from .serializers import (AnnotationSerializer, AssignmentsSerializer, ClearSerializer, ConflictSerializer,
+                          MovedSerializer, ReassignSerializer, SplitResultSerializer, SplitSerializer)
 
 
 def _body(ann) -> dict:
@@ -39,3 +40,41 @@ class ImageAnnotations(APIView):
         ann = services.annotation_write(image=image, version=version, instances=data.get("instances", []),
                                         no_objects=no_objects, crowd=data.get("crowd"), user=request.user)
         return Response(_body(ann))
+
+
+class DatasetAssignments(APIView):
+    """Progress per person: images assigned to each member who labels, how many are labelled, and the open ones."""
+
+    @extend_schema(responses=AssignmentsSerializer)
+    def get(self, request, pk):
+        return Response(assignments.progress_per_person(selectors.dataset_get(request.user, pk)))
+
+
+class AssignmentsSplit(APIView):
+    @extend_schema(request=SplitSerializer, responses=SplitResultSerializer,
+                   description="Split the unlabelled images evenly among members, in contiguous runs of image ids.")
+    def post(self, request, pk):
+        dataset = selectors.dataset_get(request.user, pk, Action.MANAGE_MEMBERS)
+        data = SplitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(assignments.assignments_split(dataset=dataset, user_ids=data.validated_data["users"],
+                                                      replace=data.validated_data["replace"]))
+
+
+class AssignmentsReassign(APIView):
+    @extend_schema(request=ReassignSerializer, responses=MovedSerializer)
+    def post(self, request, pk):
+        dataset = selectors.dataset_get(request.user, pk, Action.MANAGE_MEMBERS)
+        data = ReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"moved": assignments.assignments_reassign(dataset=dataset, **data.validated_data)})
+
+
+class AssignmentsClear(APIView):
+    @extend_schema(request=ClearSerializer, responses=MovedSerializer)
+    def post(self, request, pk):
+        dataset = selectors.dataset_get(request.user, pk, Action.MANAGE_MEMBERS)
+        data = ClearSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response({"moved": assignments.assignments_clear(dataset=dataset,
+                                                                user_ids=data.validated_data.get("users"))})

@@ -46,3 +46,51 @@ class ConflictSerializer(serializers.Serializer):
     message = serializers.CharField()
     field = serializers.CharField()
     current_version = serializers.IntegerField()
+
+
+class SplitSerializer(serializers.Serializer):
+    users = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+                                  help_text="User ids of members who may label.")
+    replace = serializers.BooleanField(default=False, help_text="Also split unlabelled images already assigned "
+                                                                "(default: only the open ones).")
+
+
+class ReassignSerializer(serializers.Serializer):
+    from_user = serializers.IntegerField(min_value=1, allow_null=True,
+                                         help_text="Whose unlabelled images move; null: the open ones.")
+    to_user = serializers.IntegerField(min_value=1, allow_null=True, help_text="Who gets them; null: open them.")
+
+
+class ClearSerializer(serializers.Serializer):
+    users = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                  help_text="Whose unlabelled images become open (default: everybody's).")
+
+
+class PersonProgressSerializer(serializers.Serializer):
+    user = serializers.IntegerField()
+    username = serializers.CharField()
+    role = serializers.CharField(allow_null=True, help_text="null: no longer a member.")
+    assigned = serializers.IntegerField()
+    labelled = serializers.IntegerField()
+    unlabelled = serializers.IntegerField()
+    last_saved = serializers.IntegerField(help_text="Images whose current labels this person saved.")
+
+
+class OpenProgressSerializer(serializers.Serializer):
+    images = serializers.IntegerField()
+    labelled = serializers.IntegerField()
+    unlabelled = serializers.IntegerField()
+
+
+class AssignmentsSerializer(serializers.Serializer):
+    people = PersonProgressSerializer(many=True)
+    open = OpenProgressSerializer(help_text="Images assigned to nobody.")
+
+
+class SplitResultSerializer(serializers.Serializer):
+    images = serializers.IntegerField()
+    assigned = serializers.ListField(child=serializers.DictField())
+
+
+class MovedSerializer(serializers.Serializer):
+    moved = serializers.IntegerField()

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from accounts.selectors import remember_workspace
 from datasets import selectors
 
 
@@ -14,6 +15,7 @@ def labeler(request, pk, image_id):
     image = selectors.image_get(request.user, image_id)
     if image.dataset_id != dataset.pk:
         raise Http404("no such image in this dataset")
+    remember_workspace(request, dataset.workspace_id)
     return render(request, "labeling/labeler.html", {"dataset": dataset, "image": image})
 
 

@@ -47,12 +47,13 @@ def other_user(make_user):
 
 
 def _client_for(user):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from accounts.tokens import token_create
+
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, secret = token_create(user=user, name="tests", days=1)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 
@@ -91,6 +92,34 @@ def upload(client, dataset_id, files: list[tuple[str, bytes]]):
 @pytest.fixture
 def dataset(api):
     return api.post("/api/v1/datasets/", {"name": "people"}, format="json").json()
+
+
+# ---------------------------------------------------------------- a team workspace
+@pytest.fixture
+def team(api, make_user):
+    """Alice's team workspace with a dataset, one labelled image, and bob (labeller), carol (viewer),
+    tina (trainer) joined through invite links; mallory belongs to none of it."""
+    ws = api.post("/api/v1/workspaces/", {"name": "Lab"}, format="json").json()
+    ds = api.post(f"/api/v1/datasets/?workspace={ws['id']}", {"name": "shared"}, format="json").json()
+    image = upload(api, ds["id"], [("a.jpg", jpeg_bytes(seed=3))]).json()["created"][0]
+    cls = api.post(f"/api/v1/datasets/{ds['id']}/classes/", {"name": "p", "keypoints": [{"name": "a"}]},
+                   format="json").json()
+    clients = {"alice": api}
+    for name, role in (("bob", "labeller"), ("carol", "viewer"), ("tina", "trainer")):
+        invite = api.post(f"/api/v1/workspaces/{ws['id']}/invitations/", {"role": role}, format="json").json()
+        assert invite["url"].endswith(f"/accounts/invite/{invite['key']}/")
+        clients[name] = _client_for(make_user(name))
+        joined = clients[name].post("/api/v1/invitations/accept/", {"key": invite["key"]}, format="json")
+        assert joined.status_code == 200 and joined.json()["role"] == role
+    clients["mallory"] = _client_for(make_user("mallory"))
+    return {"ws": ws, "dataset": ds, "image": image, "class": cls, "c": clients}
+
+
+def _annotate(client, image_id, class_id):
+    version = client.get(f"/api/v1/images/{image_id}/annotations/").json()["version"]
+    return client.put(f"/api/v1/images/{image_id}/annotations/", {
+        "version": version, "instances": [{"class": class_id, "bbox": [1, 1, 10, 10], "keypoints": [[2, 2, 2]]}]},
+        format="json")
 
 
 # ---------------------------------------------------------------- celery worker

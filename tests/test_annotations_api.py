@@ -134,13 +134,16 @@ def test_progress_and_labelled_filter(api, dataset, cls):
     ids = [c["id"] for c in upload(api, dataset["id"], [(f"{i}.jpg", jpeg_bytes(seed=i)) for i in range(3)]).json()["created"]]
     put(api, ids[1], 0, [inst(cls["id"], bbox=(1, 1, 30, 30))])
     p = api.get(f"/api/v1/datasets/{dataset['id']}/progress/").json()
-    assert p == {"total": 3, "labelled": 1, "unlabelled": 2, "text": "1 of 3 labelled", "next_unlabelled": ids[0],
-                 "recommended_labelled": 250}
+    assert {k: p[k] for k in ("total", "labelled", "unlabelled", "text", "next_unlabelled", "recommended_labelled",
+                              "open_unlabelled", "for_you", "mine")} == {
+        "total": 3, "labelled": 1, "unlabelled": 2, "text": "1 of 3 labelled", "next_unlabelled": ids[0],
+        "recommended_labelled": 250, "open_unlabelled": 2, "for_you": 2,
+        "mine": {"assigned": 0, "labelled": 0, "unlabelled": 0}}
     unl = api.get(f"/api/v1/datasets/{dataset['id']}/images/?labelled=false").json()
     assert [i["id"] for i in unl["results"]] == [ids[0], ids[2]]
     assert api.get(f"/api/v1/datasets/{dataset['id']}/images/?labelled=maybe").json()["field"] == "labelled"
     nb = api.get(f"/api/v1/images/{ids[1]}/").json()["neighbours"]
-    assert nb == {"previous": ids[0], "next": ids[2], "next_unlabelled": ids[2], "position": 2}
+    assert nb == {"previous": ids[0], "next": ids[2], "next_unlabelled": ids[2], "position": 2, "of": 3}
 
 
 def test_adding_a_keypoint_keeps_labels_valid(api, cls, image):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from .conftest import SAMPLES_DIR, _client_for, jpeg_bytes, upload
+from .conftest import SAMPLES_DIR, _annotate, _client_for, jpeg_bytes, upload
 
 
 def test_every_new_user_gets_a_personal_workspace_as_admin(api, user):
@@ -21,33 +21,6 @@ def test_every_new_user_gets_a_personal_workspace_as_admin(api, user):
     # What worked before workspaces keeps working: no workspace parameter means the personal one.
     ds = api.post("/api/v1/datasets/", {"name": "mine"}, format="json").json()
     assert ds["workspace"] == spaces[0]["id"] and ds["my_role"] == "admin"
-
-
-@pytest.fixture
-def team(api, make_user):
-    """Alice's team workspace with a dataset, one labelled image, and bob (labeller), carol (viewer),
-    tina (trainer) joined through invite links; mallory belongs to none of it."""
-    ws = api.post("/api/v1/workspaces/", {"name": "Lab"}, format="json").json()
-    ds = api.post(f"/api/v1/datasets/?workspace={ws['id']}", {"name": "shared"}, format="json").json()
-    image = upload(api, ds["id"], [("a.jpg", jpeg_bytes(seed=3))]).json()["created"][0]
-    cls = api.post(f"/api/v1/datasets/{ds['id']}/classes/", {"name": "p", "keypoints": [{"name": "a"}]},
-                   format="json").json()
-    clients = {"alice": api}
-    for name, role in (("bob", "labeller"), ("carol", "viewer"), ("tina", "trainer")):
-        invite = api.post(f"/api/v1/workspaces/{ws['id']}/invitations/", {"role": role}, format="json").json()
-        assert invite["url"].endswith(f"/accounts/invite/{invite['key']}/")
-        clients[name] = _client_for(make_user(name))
-        joined = clients[name].post("/api/v1/invitations/accept/", {"key": invite["key"]}, format="json")
-        assert joined.status_code == 200 and joined.json()["role"] == role
-    clients["mallory"] = _client_for(make_user("mallory"))
-    return {"ws": ws, "dataset": ds, "image": image, "class": cls, "c": clients}
-
-
-def _annotate(client, image_id, class_id):
-    version = client.get(f"/api/v1/images/{image_id}/annotations/").json()["version"]
-    return client.put(f"/api/v1/images/{image_id}/annotations/", {
-        "version": version, "instances": [{"class": class_id, "bbox": [1, 1, 10, 10], "keypoints": [[2, 2, 2]]}]},
-        format="json")
 
 
 def test_roles_decide_what_members_may_do_and_outsiders_see_nothing(team):
@@ -120,17 +93,21 @@ def test_invitations_are_single_use_expire_and_can_be_revoked(api, make_user):
 
 
 def test_invite_link_page_joins_when_accepted(api, make_user, client):
+    from accounts.models import Membership
+
     ws = api.post("/api/v1/workspaces/", {"name": "Lab"}, format="json").json()
     invite = api.post(f"/api/v1/workspaces/{ws['id']}/invitations/", {"role": "labeller"}, format="json").json()
     make_user("frank")
     page = f"/accounts/invite/{invite['key']}/"
-    assert client.get(page).status_code == 302  # log in first
+    anonymous = client.get(page)  # shows the invitation, with sign-up and log-in that come back here
+    assert anonymous.status_code == 200 and b"Lab" in anonymous.content
+    assert f'href="/accounts/signup/?next=/accounts/invite/{invite["key"]}/"'.encode() in anonymous.content
+    assert client.post(page).status_code == 302  # accepting needs an account
+    assert not Membership.objects.filter(workspace_id=ws["id"], user__username="frank").exists()
     client.login(username="frank", password="s3cret-pass-1")
     shown = client.get(page)
     assert shown.status_code == 200 and b"Lab" in shown.content and b"labeller" in shown.content
     assert client.post(page).status_code == 302
-    from accounts.models import Membership
-
     assert Membership.objects.get(workspace_id=ws["id"], user__username="frank").role == "labeller"
     assert client.get(page).status_code == 400  # used
 
@@ -205,3 +182,21 @@ def test_existing_datasets_and_sessions_move_into_their_owners_personal_workspac
     client = APIClient()
     client.force_authenticate(ds.created_by)
     assert [d["name"] for d in client.get("/api/v1/datasets/").json()["results"]] == ["legacy"]
+
+
+def test_a_person_without_an_account_signs_up_from_an_invite_link_and_lands_back_on_it(api, client):
+    from accounts.models import Membership
+
+    ws = api.post("/api/v1/workspaces/", {"name": "Lab"}, format="json").json()
+    invite = api.post(f"/api/v1/workspaces/{ws['id']}/invitations/", {"role": "trainer"}, format="json").json()
+    page = f"/accounts/invite/{invite['key']}/"
+    signup = client.get(f"/accounts/signup/?next={page}")
+    assert f'name="next" value="{page}"'.encode() in signup.content
+    done = client.post("/accounts/signup/", {"username": "newbie", "password1": "a-long-pass-42",
+                                             "password2": "a-long-pass-42", "next": page})
+    assert done.status_code == 302 and done["Location"] == page
+    assert client.post(page).status_code == 302
+    assert Membership.objects.get(workspace_id=ws["id"], user__username="newbie").role == "trainer"
+    evil = client.post("/accounts/signup/", {"username": "other", "password1": "a-long-pass-42",
+                                             "password2": "a-long-pass-42", "next": "https://evil.example/"})
+    assert evil["Location"] == "/"

@@ -5,4 +5,4 @@ class TrainingConfig(AppConfig):
     name = "training"
 
     def ready(self):
-        from . import worker  # noqa: F401  (Celery worker signal handlers)
+        from . import signals, worker  # noqa: F401  (sessions follow a moved dataset; Celery worker handlers)

@@ -26,7 +26,10 @@ async function loadProgress() {
     }
     start.href = target ? `/datasets/${datasetId}/label/${target}/` : "#";
     start.setAttribute("aria-disabled", String(!target));
-    start.textContent = p.unlabelled ? "Start labelling" : "Review labels";
+    // The next image follows the person's assignment (their images, then open ones): see docs/labeler.md.
+    start.textContent = p.next_unlabelled ? "Start labelling" : p.unlabelled ? "Browse images" : "Review labels";
+    $("my-progress").textContent = p.mine.assigned
+      ? `· yours: ${p.mine.labelled} of ${p.mine.assigned} labelled` : "";
   } else {
     start.href = "#";
     start.setAttribute("aria-disabled", "true");
@@ -56,6 +59,7 @@ async function loadImages() {
     a.querySelector(".name").textContent = img.original_name;
     const badge = a.querySelector(".badge");
     badge.textContent = img.labelled ? `${img.instance_count} labelled` : "unlabelled";
+    if (img.assignee_name) a.title = `assigned to ${img.assignee_name}`;
     if (img.labelled) badge.classList.add("done");
     return a;
   }));
@@ -189,3 +193,4 @@ form.addEventListener("submit", async (ev) => {
 loadProgress();
 loadImages();
 loadClasses();
+window.addEventListener("posedeck:assignments", () => { loadProgress(); loadImages(); });

@@ -6,6 +6,7 @@ import { loadAnnotation, loadClasses, loadImage, loadProgress, putAnnotation, se
 import { Autosaver, clearJournal, readJournal, writeJournal } from "./autosave.js";
 import { bindLabelerControls } from "./controls.js";
 import { createHelp } from "./help.js";
+import { createSavedBy } from "./savedby.js";
 import { flash, renderClassOptions, renderInstances, renderSaveState, selectionText } from "./panels.js";
 import { LabelRenderer } from "./render.js";
 import { LABELER_SHORTCUTS } from "./shortcuts.js";
@@ -19,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 const root = $("labeler");
 const datasetId = Number(root.dataset.dataset);
 const storage = window.localStorage;
+const savedBy = createSavedBy($("saved-by"), root.dataset.user);
 
 const classes = new Map();
 let classList = [];
@@ -127,9 +129,12 @@ function showSaveState(state, message) {
 async function refreshProgress() {
   try {
     const p = await loadProgress(datasetId);
-    $("remaining").textContent = p.unlabelled ? `${p.unlabelled} unlabelled` : "all labelled ✓";
+    // With assignments, what counts is what is offered to this person: their images and the open ones.
+    const shared = p.open_unlabelled === p.unlabelled;
+    $("remaining").textContent = !p.unlabelled ? "all labelled ✓" : shared ? `${p.unlabelled} unlabelled`
+      : `${p.for_you} left for you (${p.unlabelled} unlabelled in all)`;
     $("remaining").dataset.unlabelled = p.unlabelled;
-    if (image) $("position").textContent = `Image ${image.neighbours.position} of ${p.total}`;
+    if (image) $("position").textContent = `Image ${image.neighbours.position} of ${image.neighbours.of}`;
   } catch { /* shown again after the next save */ }
 }
 
@@ -236,6 +241,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
       getPayload: () => docToServer(store.doc),
       onState: showSaveState,
       onSaved: (body) => {
+        savedBy.show(body);
         if (current.dirty) writeJournal(storage, id, { version: body.version, payload: docToServer(store.doc) });
         else clearJournal(storage, id);
         refreshProgress();
@@ -243,6 +249,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
     });
     saver = current;
     showSaveState("saved");
+    savedBy.show(ann);
     showImageError(detail, shown);
     if (restored === "resume") {
       notify("Restored edits that had not reached the server; saving them now.");
@@ -282,7 +289,7 @@ async function go(which) {
     if (!(await saveBeforeLeaving())) return;
     const fresh = await loadImage(image.id); // neighbours change once this image is labelled
     target = fresh.neighbours.next_unlabelled;
-    if (!target) { notify("Every image is labelled."); return; }
+    if (!target) { notify("Nothing left for you: every image is labelled or assigned to someone else."); return; }
   } else {
     target = which === "next" ? image.neighbours.next : image.neighbours.previous;
     if (!target) { notify(which === "next" ? "This is the last image." : "This is the first image."); return; }
