@@ -140,7 +140,7 @@ def test_admin_splits_images_and_the_labeller_is_led_through_hers_and_seen_as_sa
     page.wait_for_function("document.querySelectorAll('#split-members input').length === 3")
     page.click("#split-go")
     page.wait_for_function("document.getElementById('split-status').textContent.startsWith('4 image(s) split')")
-    page.wait_for_function("document.querySelector('#people tr[data-username=bob] .assigned').textContent === '2'")
+    page.wait_for_function("document.querySelector('#people tr[data-username=bob] .assigned')?.textContent === '2'")
     owners = {im["id"]: im["assignee"] for im in api.get(f"/api/v1/datasets/{ds['id']}/images/").json()["results"]}
     assert [owners[i] for i in ids[:2]] == [bob.pk, bob.pk] and owners[ids[2]] != bob.pk
 
@@ -174,7 +174,7 @@ def test_admin_splits_images_and_the_labeller_is_led_through_hers_and_seen_as_sa
     page.wait_for_function(f"window.__labelerReady === true && window.__labeler.imageId === {ids[0]}")
     assert page.inner_text("#saved-by") == "Saved by bob, just now"
     page.goto(f"{page.base}/datasets/{ds['id']}/")
-    page.wait_for_function("document.querySelector('#people tr[data-username=bob] .labelled').textContent === '1'")
+    page.wait_for_function("document.querySelector('#people tr[data-username=bob] .labelled')?.textContent === '1'")
 
     # Alice gives tim's images to nobody, then moves the dataset to the Archive workspace.
     page.select_option("#people tr[data-username=tim] select.reassign", "open")
