@@ -65,3 +65,12 @@ def test_bad_sigmas_and_unknown_presets_are_clean_errors():
     with pytest.raises(InvalidInput) as err:
         sigmas.preset("nope")
     assert err.value.field == "preset"
+
+
+def test_metric_labels_follow_the_cases_the_js_test_shares():
+    from training.metrics.labels import describe
+
+    cases = json.loads((REPO / "training" / "jstests" / "metric_label_cases.json").read_text())
+    for key, label, source in cases:
+        assert (describe(key)["label"], describe(key)["source"]) == (label, source), key
+    assert describe("coco/ap")["headline"] is True
