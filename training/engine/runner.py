@@ -54,7 +54,7 @@ class RunSpec:
     patience: int = 100
     resume_from: str | None = None  # an absolute last.pt: continue that run in its own folder
     device: str | None = None  # None: CUDA when available, else CPU
-    extra: dict = field(default_factory=dict)  # plots, nbs, seed, workers, fliplr
+    extra: dict = field(default_factory=dict)  # workers, and the PASS_THROUGH keys
     log_path: str | None = None  # the console log is copied here (ANSI colours stripped)
     console: bool = True  # False: keep Ultralytics' own output off stdout (the log file still gets it)
     coco_eval: CocoEvalSpec | None = None  # COCO keypoint AP after validations: metrics gain coco/* keys
@@ -74,6 +74,9 @@ class RunResult:
     coco_files: dict | None = None  # {"predictions", "ground_truth"}: the COCO JSON files that result came from
     transferred: dict | None = None  # {"transferred": X, "total": Y} when training started from a .pt
 
+
+# RunSpec.extra keys handed to Ultralytics' train() as they are (its own names and meanings).
+PASS_THROUGH = ("plots", "seed", "nbs", "fliplr", "mosaic", "close_mosaic", "deterministic")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -265,7 +268,7 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
         workers = int(spec.extra.get("workers", 0 if on_cpu else min(8, devices.cpu_count())))
         args = {"data": spec.data_yaml, "device": device, "batch": spec.batch, "imgsz": spec.imgsz,
                 "patience": spec.patience, "workers": workers, "verbose": True}
-        for key in ("plots", "seed", "nbs", "fliplr"):
+        for key in PASS_THROUGH:
             if spec.extra.get(key) is not None:
                 args[key] = spec.extra[key]
         if spec.resume_from:
