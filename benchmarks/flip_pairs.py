@@ -61,6 +61,7 @@ def main() -> None:
     print(json.dumps({"data": args.data, "epochs": args.epochs, "imgsz": args.imgsz, "seed": args.seed,
                       "coco_ap": {a: r["coco_ap"] for a, r in results.items()},
                       "coco_ap50": {a: r["coco_ap50"] for a, r in results.items()},
+                      "coco_ap_last10_mean": {a: r["coco_ap_last10_mean"] for a, r in results.items()},
                       "ultralytics_pose_map": {a: r["ultralytics_pose_map"] for a, r in results.items()}}))
 
 

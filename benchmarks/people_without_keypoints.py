@@ -116,6 +116,7 @@ def run_option(option: str, coco_json: Path, images_dir: Path, val_ids: set[int]
         "predict_pass_s": None if predict_s is None else round(predict_s, 3),
         "predict_pass_share": None if predict_s is None else round(predict_s / epoch_s, 4),
         "val_images": len(val_images), "wall_s": round(wall, 1),
+        "coco_ap_last10_mean": round(statistics.mean([r["coco_ap"] or 0.0 for r in log.rows][-10:]), 4),
         "coco_ap_by_epoch": [None if r["coco_ap"] is None else round(r["coco_ap"], 4) for r in log.rows],
     }
 
@@ -141,6 +142,7 @@ def main() -> None:
     print(json.dumps({"data": args.data, "epochs": args.epochs, "imgsz": args.imgsz, "seed": args.seed,
                       "train_eval": args.train_eval,
                       "coco_ap": {o: r["coco_ap"] for o, r in results.items()},
+                      "coco_ap_last10_mean": {o: r["coco_ap_last10_mean"] for o, r in results.items()},
                       "ultralytics_pose_map": {o: r["ultralytics_pose_map"] for o, r in results.items()},
                       "best_by_coco_ap": best, "coco_eval_share": round(max(shares), 4),
                       "predict_pass_share": round(max(predict), 4) if predict else None}))

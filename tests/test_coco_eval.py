@@ -287,3 +287,22 @@ def test_bad_ground_truth_is_a_clean_error():
     with pytest.raises(InvalidInput) as err:
         evaluate_keypoints({"images": []}, [])
     assert err.value.field == "ground_truth.annotations"
+
+
+def test_more_than_twenty_predictions_per_image_give_pycocotools_figures(tmp_path):
+    """An early model leaves hundreds of low-score detections per image; only COCO's best 20 are scored."""
+    gt = load("coco_mini")
+    rng = np.random.default_rng(7)
+    results = noisy(gt, 4)
+    for img in gt["images"]:
+        for _ in range(30):
+            x, y = rng.uniform(0, img["width"]), rng.uniform(0, img["height"])
+            kp = np.column_stack([x + rng.normal(0, 30, 17), y + rng.normal(0, 30, 17), np.ones(17)])
+            results.append({"image_id": img["id"], "category_id": 1, "keypoints": kp.reshape(-1).tolist(),
+                            "score": float(rng.choice([0.01, 0.02, rng.random() * 0.3]))})  # ties at the cut
+    result = evaluate_keypoints(gt, results)
+    assert result["predictions"] < len(results) and result["predictions"] <= 20 * len(gt["images"])
+    results_file = tmp_path / "results.json"
+    results_file.write_text(json.dumps(results))
+    reference = plain_pycocotools(SAMPLES["coco_mini"], results_file, COCO_SIGMAS)
+    assert ours(result) == pytest.approx(reference, abs=1e-9)

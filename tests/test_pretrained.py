@@ -5,6 +5,7 @@ tests run under an audit hook that refuses every non-local DNS lookup and connec
 """
 from __future__ import annotations
 
+import io
 import sys
 
 import pytest
@@ -138,3 +139,20 @@ def test_fetch_of_a_file_already_there_touches_no_network(coco17_checkpoint):
     assert _audit["events"] == []
     with pytest.raises(InvalidInput):
         pretrained.fetch("yolo11n.pt", coco17_checkpoint.parent)
+
+
+def test_fetch_weights_command_lists_and_refuses_cleanly_offline(settings, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    settings.WEIGHTS_DIR = tmp_path
+    out = io.StringIO()
+    call_command("fetch_weights", "--list", stdout=out)
+    assert "yolo26x-pose.pt" in out.getvalue() and "missing" in out.getvalue() and str(tmp_path) in out.getvalue()
+    _audit.update(on=True, events=[])
+    try:
+        with pytest.raises(CommandError) as err:
+            call_command("fetch_weights", "yolo11s-pose.pt", stdout=io.StringIO())
+    finally:
+        _audit["on"] = False
+    assert "github.com is not reachable" in str(err.value) and "copy it into" in str(err.value)
+    assert [e for e, _ in _audit["events"]] == ["socket.getaddrinfo"]
