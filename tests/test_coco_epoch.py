@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,21 @@ from training.engine.runner import RunSpec, run_training
 from training.metrics.coco_eval import evaluate_keypoints
 
 COCO_JSON = SAMPLES_DIR / "coco" / "test_coco.json"
+_audit = {"on": False, "events": []}
+
+
+def _hook(event, args):
+    if not _audit["on"]:
+        return
+    if event == "socket.getaddrinfo" and str(args[0]) not in {"localhost", "127.0.0.1", "::1"}:
+        _audit["events"].append((event, args[0]))
+    elif event in ("urllib.Request", "http.client.connect"):
+        _audit["events"].append((event, args[:2]))
+    elif event == "subprocess.Popen" and any("pip" in str(a) for a in (args[1] or [])):
+        _audit["events"].append((event, args[1]))
+
+
+sys.addaudithook(_hook)  # hooks cannot be removed; this one only records while _audit["on"]
 
 
 class Recorder:
@@ -83,7 +99,12 @@ def test_training_reports_coco_figures_beside_ultralytics_keys(coco_folder, tmp_
     spec = RunSpec(data_yaml=coco_folder["data_yaml"], project=str(tmp_path / "runs"), model="yolo11n-pose.yaml",
                    epochs=3, batch=4, imgsz=64, extra={"plots": False, "seed": 0, "nbs": 4}, console=False,
                    coco_eval=CocoEvalSpec(ground_truth=coco_folder["val_ground_truth"], every=2))
-    result = run_training(spec, recorder)
+    _audit.update(on=True, events=[])
+    try:  # save_json makes Ultralytics' final validation call its eval_json: it must not fetch or pip-install
+        result = run_training(spec, recorder)
+    finally:
+        _audit["on"] = False
+    assert _audit["events"] == []
     assert [e for e, _ in recorder.epochs] == [1, 2, 3]
     by_epoch = dict(recorder.epochs)
     assert "coco/ap" not in by_epoch[1]  # every=2: epoch 1 is skipped, 2 and the last are scored
