@@ -8,6 +8,8 @@ training.engine.runner (the platform's runner) with the per-epoch COCO evaluatio
 the val split:
   coco_ap/coco_ap50/coco_ar: COCO keypoint AP (training.metrics.coco_eval: pycocotools, people without keypoints and
       crowd regions ignored, stored areas), scored against the same COCO ground truth for every option;
+  person_box_ap/_ap50/_ar100: COCOeval bbox AP of the same predictions with every person as a target, box-only
+      people included: does the detector still find people, or did the labels teach it they are background?
   ultralytics_pose_map/_map50, ultralytics_box_map50: Ultralytics' own validator figures on that option's labels.
 And the cost of COCO evaluation: coco_eval_share = the per-epoch COCOeval seconds / epoch seconds (the runner
 scores the validator's own predictions), predict_pass_share = one separate predict pass over the val images
@@ -70,6 +72,31 @@ def dataset(kind: str, tmp: Path) -> tuple[Path, Path, set[int]]:
     return COCO_MINI_JSON, COCO_MINI_IMAGES, val_ids_every(coco, 4)
 
 
+def person_box_ap(ground_truth_path: str, predictions_path: str) -> dict:
+    """COCOeval bbox AP of the predicted boxes with EVERY person as a target, box-only people included (crowd
+    regions stay ignore regions): how well the detector finds people, which leaving box-only people out of the
+    labels could teach it not to."""
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    gt = json.loads(Path(ground_truth_path).read_text())
+    preds = [{k: p[k] for k in ("image_id", "category_id", "bbox", "score")}
+             for p in json.loads(Path(predictions_path).read_text())]
+    with contextlib.redirect_stdout(io.StringIO()):
+        api = COCO()
+        api.dataset = gt
+        api.createIndex()
+        ev = COCOeval(api, api.loadRes(preds) if preds else COCO(), "bbox")
+        ev.evaluate()
+        ev.accumulate()
+        ev.summarize()
+    return {"person_box_ap": round(float(ev.stats[0]), 4), "person_box_ap50": round(float(ev.stats[1]), 4),
+            "person_box_ar100": round(float(ev.stats[8]), 4)}
+
+
 def predict_pass_seconds(weights: str, images: list[Path], imgsz: int) -> float:
     from ultralytics import YOLO
 
@@ -110,6 +137,7 @@ def run_option(option: str, coco_json: Path, images_dir: Path, val_ids: set[int]
         "ultralytics_pose_map": round(m.get("metrics/mAP50-95(P)", 0.0), 4),
         "ultralytics_pose_map50": round(m.get("metrics/mAP50(P)", 0.0), 4),
         "ultralytics_box_map50": round(m.get("metrics/mAP50(B)", 0.0), 4),
+        **person_box_ap(result.coco_files["ground_truth"], result.coco_files["predictions"]),
         "train_rows": folder["train_rows"], "box_only_rows": folder["box_only_rows"],
         "epoch_s": round(epoch_s, 3), "coco_eval_s": round(coco_s, 4),
         "coco_eval_share": round(coco_s / epoch_s, 4),
@@ -143,6 +171,7 @@ def main() -> None:
                       "train_eval": args.train_eval,
                       "coco_ap": {o: r["coco_ap"] for o, r in results.items()},
                       "coco_ap_last10_mean": {o: r["coco_ap_last10_mean"] for o, r in results.items()},
+                      "person_box_ap": {o: r["person_box_ap"] for o, r in results.items()},
                       "ultralytics_pose_map": {o: r["ultralytics_pose_map"] for o, r in results.items()},
                       "best_by_coco_ap": best, "coco_eval_share": round(max(shares), 4),
                       "predict_pass_share": round(max(predict), 4) if predict else None}))

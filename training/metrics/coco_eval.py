@@ -191,7 +191,8 @@ def evaluate_keypoints(ground_truth: dict, results, *, sigmas: Mapping[int, Sequ
                         "sigmas": cat_sigmas, "sigmas_source": source, **_stats(ev), "images": len(gt["images"]),
                         **people[cid], "matched": _matched(ev),
                         "predictions": sum(1 for r in scored if r["category_id"] == cid),
-                        "pck": summary["pck"], "mean_oks": summary["mean_oks"]})
+                        "pck": summary["pck"], "mean_oks": summary["mean_oks"],
+                        "visible_keypoints": sum(row["visible"] for row in summary["keypoints"])})
         for row in summary["keypoints"]:
             per_keypoint.append({"name": row["name"], "pck": row["pck"], "oks_share": row["oks_share"],
                                  "sigma": row["sigma"], "visible": row["visible"], "category_id": cid,
@@ -205,8 +206,8 @@ def evaluate_keypoints(ground_truth: dict, results, *, sigmas: Mapping[int, Sequ
     def total(key):
         return sum(c[key] for c in classes)
 
-    visible = sum(row["visible"] for row in per_keypoint)
-    pck = (sum((row["pck"] or 0.0) * row["visible"] for row in per_keypoint) / visible) if visible else None
+    visible = total("visible_keypoints")
+    pck = sum((c["pck"] or 0.0) * c["visible_keypoints"] for c in classes) / visible if visible else None
     return {
         **{key: mean(key) for key in STAT_KEYS},
         "sigmas": flat_sigmas,
