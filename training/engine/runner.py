@@ -21,6 +21,8 @@ from typing import Callable, Protocol
 from core import devices
 
 from . import offline
+from .coco_epoch import CocoEpochEvaluator, CocoEvalSpec
+from .pretrained import TransferCapture
 
 
 class TrainingCancelled(Exception):
@@ -54,10 +56,11 @@ class RunSpec:
     patience: int = 100
     resume_from: str | None = None  # an absolute last.pt: continue that run in its own folder
     device: str | None = None  # None: CUDA when available, else CPU
-    extra: dict = field(default_factory=dict)  # plots, nbs, seed, workers
+    extra: dict = field(default_factory=dict)  # workers, and the PASS_THROUGH keys
     log_path: str | None = None  # the console log is copied into this file (ANSI colours stripped) ...
     log_sink: Callable[[str], None] | None = None  # ... and/or handed line by line to this function
     console: bool = True  # False: keep Ultralytics' own output off stdout (the log copies still get it)
+    coco_eval: CocoEvalSpec | None = None  # COCO keypoint AP after validations: metrics gain coco/* keys
 
 
 @dataclass
@@ -70,7 +73,13 @@ class RunResult:
     best_fitness: float | None
     best_epoch: int | None
     epochs_done: int
+    coco: dict | None = None  # training.metrics.coco_eval result for the final validation (best.pt) when coco_eval
+    coco_files: dict | None = None  # {"predictions", "ground_truth"}: the COCO JSON files that result came from
+    transferred: dict | None = None  # {"transferred": X, "total": Y} when training started from a .pt
 
+
+# RunSpec.extra keys handed to Ultralytics' train() as they are (its own names and meanings).
+PASS_THROUGH = ("plots", "seed", "nbs", "fliplr", "mosaic", "close_mosaic", "deterministic")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -169,7 +178,8 @@ def describe_epoch(epoch: int, epochs: int, metrics: dict, fitness: float | None
 
     losses = " ".join(f"{k.split('/', 1)[1].removesuffix('_loss')} {pick(k)}" for k in metrics if k.startswith("train/"))
     fit = "-" if fitness is None else f"{fitness:.4f}"
-    return (f"Epoch {epoch}/{epochs}: fitness {fit} | pose mAP50 {pick('metrics/mAP50(P)')} "
+    coco = f"COCO pose AP {pick('coco/ap')} AP50 {pick('coco/ap50')} | " if "coco/ap" in metrics else ""
+    return (f"Epoch {epoch}/{epochs}: {coco}fitness {fit} | pose mAP50 {pick('metrics/mAP50(P)')} "
             f"mAP50-95 {pick('metrics/mAP50-95(P)')} | box mAP50 {pick('metrics/mAP50(B)')} "
             f"mAP50-95 {pick('metrics/mAP50-95(B)')} | train loss {losses}")
 
@@ -202,7 +212,8 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
     on_cpu = device == "cpu"
     threads = devices.training_threads()
     state = {"epoch_done": False, "train": {}, "batch": 0, "nb": 1, "epochs": spec.epochs, "reported": 0,
-             "start_epoch": 0}
+             "start_epoch": 0, "epoch": 0}
+    coco = CocoEpochEvaluator(spec.coco_eval, spec.data_yaml) if spec.coco_eval else None
 
     def on_train_start(trainer):
         if on_cpu:  # select_device() set min(8, cores - 1) threads; use every core we were given
@@ -225,7 +236,15 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
 
     def on_train_epoch_end(trainer):
         state["epoch_done"] = True
+        state["epoch"] = trainer.epoch + 1
         state["train"] = _floats(trainer.label_loss_items(trainer.tloss, prefix="train")) if trainer.tloss is not None else {}
+
+    def on_val_start(validator):
+        # During training only the due epochs keep predictions; the final validation of best.pt always does.
+        coco.on_val_start(validator, coco.due(state["epoch"], state["epochs"]) if state["epoch_done"] else True)
+
+    def on_val_end(validator):
+        coco.on_val_end(validator)
 
     def on_val_batch_end(validator):
         if not state["epoch_done"]:
@@ -239,6 +258,8 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
             return
         state["epoch_done"] = False
         metrics = {**state["train"], **_floats(trainer.metrics), **_floats(getattr(trainer, "lr", {}) or {})}
+        if coco is not None:
+            metrics.update(coco.score())
         fitness = None if trainer.fitness is None else float(trainer.fitness)
         epoch = trainer.epoch + 1
         best = str(trainer.best) if Path(trainer.best).exists() else None
@@ -262,10 +283,13 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
                           ("on_train_batch_end", on_train_batch_end), ("on_train_epoch_end", on_train_epoch_end),
                           ("on_val_batch_end", on_val_batch_end), ("on_fit_epoch_end", on_fit_epoch_end)):
             model.add_callback(event, fn)
+        if coco is not None:
+            model.add_callback("on_val_start", on_val_start)
+            model.add_callback("on_val_end", on_val_end)
         workers = int(spec.extra.get("workers", 0 if on_cpu else min(8, devices.cpu_count())))
         args = {"data": spec.data_yaml, "device": device, "batch": spec.batch, "imgsz": spec.imgsz,
                 "patience": spec.patience, "workers": workers, "verbose": True}
-        for key in ("plots", "seed", "nbs"):
+        for key in PASS_THROUGH:
             if spec.extra.get(key) is not None:
                 args[key] = spec.extra[key]
         if spec.resume_from:
@@ -273,11 +297,22 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
         else:
             args.update(epochs=spec.epochs, project=spec.project, name=spec.name, exist_ok=True)
         started = time.time()
-        with _children_allowed(workers > 0 and not on_cpu):
-            metrics = model.train(**args)
+        transfer = TransferCapture()
+        log.addHandler(transfer)
+        try:
+            with _children_allowed(workers > 0 and not on_cpu):
+                metrics = model.train(**args)
+        finally:
+            log.removeHandler(transfer)
         trainer = model.trainer
         log.info(f"Training finished in {time.time() - started:.1f} s")
-    results = _floats(getattr(metrics, "results_dict", {}) or {})
+        results = _floats(getattr(metrics, "results_dict", {}) or {})
+        coco_files = None
+        if coco is not None and coco.predictions is not None:
+            results.update(coco.score())  # the final validation: best.pt
+            coco_files = coco.write(trainer.save_dir)
+            log.info(f"COCO keypoint AP of best.pt on val: {coco.last['ap']} (AP50 {coco.last['ap50']}, "
+                     f"AR {coco.last['ar']}); files: {coco_files['predictions']}")
     fitness = results.get("fitness")
     best = Path(trainer.best)
     last = Path(trainer.last)
@@ -287,4 +322,6 @@ def run_training(spec: RunSpec, reporter: Reporter) -> RunResult:
         last=str(last) if last.exists() else None, metrics=results, fitness=fitness,
         best_fitness=None if trainer.best_fitness is None else float(trainer.best_fitness),
         best_epoch=getattr(stopper, "best_epoch", None), epochs_done=state["start_epoch"] + state["reported"],
+        coco=coco.last if coco_files else None, coco_files=coco_files,
+        transferred=({"transferred": transfer.counts[0], "total": transfer.counts[1]} if transfer.counts else None),
     )

@@ -55,15 +55,22 @@ class KeypointAccumulator:
         self.images = 0
         self.oks_values: list[float] = []
 
-    def add_image(self, gt_kpts, gt_boxes_xywh, gt_classes, pred_kpts, pred_scores, pred_classes) -> list[tuple[int, int, float]]:
-        """One image. gt_kpts (N, K, 3) pixels; gt boxes [x, y, w, h]; pred_kpts (M, K, >=2). Returns the matches."""
+    def add_image(self, gt_kpts, gt_boxes_xywh, gt_classes, pred_kpts, pred_scores, pred_classes,
+                  gt_areas=None) -> list[tuple[int, int, float]]:
+        """One image. gt_kpts (N, K, 3) pixels; gt boxes [x, y, w, h]; pred_kpts (M, K, >=2). Returns the matches.
+
+        gt_areas (N,): the object areas OKS scales by (COCO's stored `area`); None: box area x AREA_FACTOR.
+        """
         self.images += 1
         gt_kpts = np.asarray(gt_kpts, dtype=float).reshape(len(gt_classes), len(self.sigmas), 3) \
             if len(gt_classes) else np.zeros((0, len(self.sigmas), 3))
         pred_kpts = np.asarray(pred_kpts, dtype=float).reshape(len(pred_classes), len(self.sigmas), -1) \
             if len(pred_classes) else np.zeros((0, len(self.sigmas), 3))
         boxes = np.asarray(gt_boxes_xywh, dtype=float).reshape(-1, 4)
-        areas = boxes[:, 2] * boxes[:, 3] * AREA_FACTOR if len(boxes) else np.zeros(0)
+        if gt_areas is not None:
+            areas = np.asarray(gt_areas, dtype=float).reshape(len(boxes))
+        else:
+            areas = boxes[:, 2] * boxes[:, 3] * AREA_FACTOR if len(boxes) else np.zeros(0)
         pairs = match_instances(gt_kpts, areas, list(gt_classes), pred_kpts, pred_scores, list(pred_classes),
                                 self.sigmas, self.min_oks)
         by_gt = {g: (p, o) for g, p, o in pairs}
