@@ -25,11 +25,14 @@ from .models import Annotation, AnnotationRevision, Image, SkeletonClass
 
 @dataclass
 class Labels:
-    """What an annotation holds: instances, the "no objects" mark, and crowd regions."""
+    """What an annotation holds: instances, the "no objects" mark, crowd regions, and a model's suggestions
+    (which are not labels: an image with only suggestions is unlabelled)."""
 
     instances: list = field(default_factory=list)
     no_objects: bool = False
     crowd: list = field(default_factory=list)
+    suggestions: list = field(default_factory=list)
+    suggested_by: dict | None = None
 
     @property
     def labelled(self) -> bool:
@@ -57,10 +60,19 @@ def keypoint_counts(dataset_id: int) -> dict[int, int]:
     return {pk: len(kps) for pk, kps in SkeletonClass.objects.filter(dataset_id=dataset_id).values_list("id", "keypoints")}
 
 
+def suggestion_score(suggestions: list[dict]) -> float | None:
+    """The review queue's key: the lowest instance or keypoint score of the suggestions (lower: the model was
+    less sure, so a person's look is worth more). None when there is nothing to review."""
+    values = [s["score"] for s in suggestions if s.get("score") is not None]
+    values += [v for s in suggestions for v in s.get("keypoint_scores") or [] if v is not None]
+    return min(values) if values else None
+
+
 def _store(ann: Annotation, version: int, labels: Labels, user) -> bool:
     """The one conditional write. True when `version` was still current and the new content is stored."""
     fields = {"instances": labels.instances, "no_objects": labels.no_objects, "crowd": labels.crowd,
-              "version": version + 1}
+              "suggestions": labels.suggestions, "suggested_by": labels.suggested_by if labels.suggestions else None,
+              "suggestion_score": suggestion_score(labels.suggestions), "version": version + 1}
     if user is not None:
         fields["updated_by"] = user
     if not Annotation.objects.filter(pk=ann.pk, version=version).update(**fields):
@@ -72,17 +84,26 @@ def _store(ann: Annotation, version: int, labels: Labels, user) -> bool:
 
 
 def _current(ann: Annotation) -> Labels:
-    return Labels(list(ann.instances), ann.no_objects, list(ann.crowd))
+    return Labels(list(ann.instances), ann.no_objects, list(ann.crowd), list(ann.suggestions), ann.suggested_by)
+
+
+def _kept_suggestions(stored: list[dict], keep) -> list[dict]:
+    if keep is None:
+        return stored
+    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+        raise InvalidInput("suggestions must be the ids of the stored suggestions to keep", field="suggestions")
+    return [s for s in stored if s.get("id") in set(keep)]
 
 
 @transaction.atomic
 def annotation_write(*, image: Image, version: int, instances: list, no_objects: bool = False,
-                     crowd: list | None = None, user=None) -> Annotation:
+                     crowd: list | None = None, suggestions: list[str] | None = None, user=None) -> Annotation:
     """Replace all instances of `image` if `version` is still current; else VersionConflict, nothing changed.
 
     `instances` (and `crowd` regions, when given; None keeps the stored ones) are validated against the
     image size and the dataset's classes (InvalidInput naming the field); an image marked `no_objects`
-    cannot have instances or crowd regions.
+    cannot have instances or crowd regions. `suggestions`: the ids of the stored suggestions still open (a
+    client can only take suggestions away, never add any); None keeps them all.
     """
     counts = keypoint_counts(image.dataset_id)
     clean = validate_instances(instances, width=image.width, height=image.height, keypoint_counts=counts)
@@ -91,7 +112,8 @@ def annotation_write(*, image: Image, version: int, instances: list, no_objects:
         crowd, width=image.width, height=image.height, class_ids=counts)
     if no_objects and (clean or regions):
         raise InvalidInput("an image marked 'no objects' cannot have instances or crowd regions", field="no_objects")
-    if not _store(ann, version, Labels(clean, no_objects, regions), user):
+    kept = _kept_suggestions(list(ann.suggestions), suggestions)
+    if not _store(ann, version, Labels(clean, no_objects, regions, kept, ann.suggested_by), user):
         current = Annotation.objects.get(pk=ann.pk).version
         raise VersionConflict(
             f"the image was changed elsewhere (your version {version}, current {current}); "
@@ -100,17 +122,23 @@ def annotation_write(*, image: Image, version: int, instances: list, no_objects:
     return ann
 
 
-def annotation_update(*, image: Image, transform: Transform, user=None, attempts: int = 5) -> Annotation | None:
+def annotation_update(*, image: Image, transform: Transform, user=None, attempts: int = 5,
+                      version: int | None = None) -> Annotation | None:
     """Apply `transform` to the current content and store the result under the one versioning rule.
 
     For writers that change labels on a person's behalf (imports, class edits, autolabel). The transform
     gets the stored `Labels` and returns new ones, or None for "no change" (then this returns None). Its
     output is stored as given: validate it before (imports do). Raises VersionConflict if other writers win
-    `attempts` times in a row.
+    `attempts` times in a row. With `version` (a person's action on what they saw, e.g. accepting a
+    suggestion), a stale version is a VersionConflict at once, as for `annotation_write`.
     """
     for _ in range(attempts):
         with transaction.atomic():
             ann, _ = Annotation.objects.get_or_create(image=image)
+            if version is not None and ann.version != version:
+                raise VersionConflict(
+                    f"the image was changed elsewhere (your version {version}, current {ann.version}); reload it",
+                    field="version", current_version=ann.version)
             change = transform(_current(ann))
             if change is None:
                 return None

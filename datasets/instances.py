@@ -105,8 +105,28 @@ def validate_instances(instances, *, width: int, height: int, keypoint_counts: d
             if not (-EDGE_SLACK <= kx <= width + EDGE_SLACK and -EDGE_SLACK <= ky <= height + EDGE_SLACK):
                 raise InvalidInput(f"{kwhere} ({kx}, {ky}) lies outside the {width}x{height} image", field=kwhere)
             clean_kps.append([kx, ky, v])
-        clean.append({"class": cls, "bbox": bbox, "keypoints": clean_kps, **_area(inst, where, width, height)})
+        clean.append({"class": cls, "bbox": bbox, "keypoints": clean_kps, **_area(inst, where, width, height),
+                      **_origin(inst, where)})
     return clean
+
+
+def _origin(item: dict, where: str) -> dict:
+    """An accepted suggestion's provenance, kept with the instance: {"suggestion": true, "deployment": id,
+    "version": n, "edited": bool} (edited: a person changed it before or after accepting)."""
+    origin = item.get("origin")
+    if origin is None:
+        return {}
+    field = f"{where}.origin"
+    if not isinstance(origin, dict) or origin.get("suggestion") is not True:
+        raise InvalidInput(f"{field} must be {{\"suggestion\": true, \"deployment\", \"version\", \"edited\"}}",
+                           field=field)
+    clean = {"suggestion": True, "edited": origin.get("edited") is True}
+    for key in ("deployment", "version"):
+        value = origin.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InvalidInput(f"{field}.{key} must be an integer or null", field=f"{field}.{key}")
+        clean[key] = value
+    return {"origin": clean}
 
 
 def validate_crowd_regions(regions, *, width: int, height: int, class_ids) -> list[dict]:

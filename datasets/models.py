@@ -90,6 +90,12 @@ class Annotation(models.Model):
     # COCO crowd regions (iscrowd=1): [{"class": id, "bbox": [x,y,w,h], "area"?}]: many people too close to
     # label one by one. Evaluation ignores detections inside them; they are not training targets.
     crowd = models.JSONField(default=list)
+    # A model's suggestions (autolabel): not labels. [{"id", "class", "bbox", "keypoints": [[x, y, v]], "score",
+    # "keypoint_scores": [s | None]}]; suggested_by {"deployment", "version", "name"}; suggestion_score, the
+    # lowest instance or keypoint score, orders the review queue (least sure first).
+    suggestions = models.JSONField(default=list)
+    suggested_by = models.JSONField(null=True, blank=True)
+    suggestion_score = models.FloatField(null=True, blank=True, db_index=True)
     no_objects = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

@@ -13,7 +13,8 @@ from .serializers import (AnnotationSerializer, AssignmentsSerializer, ClearSeri
 
 def _body(ann) -> dict:
     return {"image": ann.image_id, "version": ann.version, "no_objects": ann.no_objects,
-            "instances": ann.instances, "crowd": ann.crowd, "updated_at": ann.updated_at,
+            "instances": ann.instances, "crowd": ann.crowd, "suggestions": ann.suggestions,
+            "suggested_by": ann.suggested_by, "updated_at": ann.updated_at,
             "updated_by": ann.updated_by.get_username() if ann.updated_by_id else None}
 
 
@@ -38,7 +39,8 @@ class ImageAnnotations(APIView):
         if not isinstance(no_objects, bool):
             raise ValidationError({"no_objects": ["must be true or false"]})
         ann = services.annotation_write(image=image, version=version, instances=data.get("instances", []),
-                                        no_objects=no_objects, crowd=data.get("crowd"), user=request.user)
+                                        no_objects=no_objects, crowd=data.get("crowd"),
+                                        suggestions=data.get("suggestions"), user=request.user)
         return Response(_body(ann))
 
 

@@ -34,6 +34,12 @@ class AnnotationSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, help_text="The version you read; a stale one answers 409.")
     no_objects = serializers.BooleanField(default=False)
     instances = InstanceSerializer(many=True, required=False)
+    suggestions = serializers.ListField(
+        child=serializers.JSONField(), required=False,
+        help_text="GET: a model's suggestions (not labels): {id, class, bbox, keypoints, score, keypoint_scores}. "
+                  "PUT: the ids of the suggestions still open (accepted or rejected ones left out); absent: kept.")
+    suggested_by = serializers.JSONField(read_only=True, allow_null=True,
+                                         help_text="{deployment, version, name} of the model that suggested.")
     crowd = CrowdRegionSerializer(many=True, required=False,
                                   help_text="COCO crowd regions (iscrowd=1), ignored by evaluation; absent in a PUT: "
                                             "kept as stored.")

@@ -61,7 +61,7 @@ def test_bad_class_answers_400_naming_the_field(api, dataset, cls, payload, fiel
 def test_read_write_annotations_with_versions(api, cls, image):
     r = api.get(f"/api/v1/images/{image['id']}/annotations/")
     assert r.json() == {"image": image["id"], "version": 0, "no_objects": False, "instances": [], "updated_at": None,
-                        "updated_by": None, "crowd": []}
+                        "updated_by": None, "crowd": [], "suggestions": [], "suggested_by": None}
     r = put(api, image["id"], 0, [inst(cls["id"]), inst(cls["id"], bbox=(100, 20, 60, 70), v=1)])
     assert r.status_code == 200, r.json()
     assert r.json()["version"] == 1

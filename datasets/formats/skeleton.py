@@ -90,6 +90,27 @@ class FlipPairs:
     warnings: list[str] = field(default_factory=list)
 
 
+def name_key(name: str) -> str:
+    """A key under which two spellings of one keypoint name are equal: words lower-cased and sorted, side
+    markers spelled out ('LEye', 'l_eye', 'eye_left', 'Left Eye' and 'left_eye' all give 'eye left').
+
+    Used to map a model's keypoint names onto a template's; a single letter l/r counts as a side only where
+    it stands apart (as in flip_pairs_report)."""
+    words = []
+    for s, e in _tokens(str(name)):
+        word = str(name)[s:e].lower()
+        if word in ("l", "r") and len(_tokens(str(name))) > 1:
+            words.append("left" if word == "l" else "right")
+            continue
+        for side in ("left", "right"):
+            if word != side and len(word) - len(side) >= 2 and (word.startswith(side) or word.endswith(side)):
+                words += [side, word[len(side):] if word.startswith(side) else word[:-len(side)]]
+                break
+        else:
+            words.append(word)
+    return " ".join(sorted(words))
+
+
 def flip_pairs_report(names: list[str]) -> FlipPairs:
     """Pairs of keypoints that swap under a horizontal flip, from their names.
 
