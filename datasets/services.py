@@ -191,6 +191,23 @@ def thumbnails_rebuild(*, dataset_id: int) -> int:
     return done
 
 
+def image_update(*, image: Image, split: str | None = None, original_name: str | None = None) -> Image:
+    """Move an image to the train or val split, or rename it (the name is normalised like an uploaded one:
+    forward slashes, NFC, no `..`). InvalidInput (field original_name) for a name with nothing left."""
+    changes: dict = {}
+    if split is not None:
+        changes["split"] = split
+    if original_name is not None:
+        name = normalize_name(original_name.strip())
+        if not name:
+            raise InvalidInput("the name is empty once folders like '.' and '..' are removed", field="original_name")
+        changes["original_name"] = name
+    if changes:
+        Image.objects.filter(pk=image.pk).update(**changes)
+        image.refresh_from_db()
+    return image
+
+
 def image_delete(*, image: Image) -> None:
     names = [image.file.name, image.thumbnail.name, image.rendition.name]
     image.delete()
