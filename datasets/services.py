@@ -73,9 +73,17 @@ def dataset_move(*, dataset: Dataset, workspace) -> Dataset:
 
 
 def dataset_delete(*, dataset: Dataset) -> None:
+    """Delete a dataset with its images, labels, classes and import/export jobs, and then their files."""
     pk = dataset.pk
+    job_ids = list(dataset.jobs.values_list("id", flat=True))
     dataset.delete()
-    transaction.on_commit(lambda: storage.delete_dataset_files(pk))
+
+    def delete_files():
+        storage.delete_dataset_files(pk)
+        for job_id in job_ids:  # uploaded archives and finished exports
+            cfg_storage.delete_tree(f"jobs/{job_id}")
+
+    transaction.on_commit(delete_files)
 
 
 # ---------------------------------------------------------------- images
