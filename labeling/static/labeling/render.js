@@ -315,6 +315,9 @@ export class TemplateRenderer {
     this.world = new World(svg);
     this.lines = el("g", { class: "tlines" }, this.world.root);
     this.rubber = el("line", { class: "rubber", visibility: "hidden" }, this.world.root);
+    // The mirror partner of the focused point, and the ring a press must land in to take the hovered point.
+    this.pairLine = el("line", { class: "pairline", visibility: "hidden" }, this.world.root);
+    this.hitRing = el("circle", { class: "hit-ring", visibility: "hidden" }, this.world.root);
     this.points = el("g", { class: "tpoints" }, this.world.root);
     this.labels = el("g", { class: "tlabels" }, this.world.root);
     this.tooltip = tooltip;
@@ -333,7 +336,10 @@ export class TemplateRenderer {
     this.world.setView(view);
   }
 
-  /** tdoc: the template document; ui: {selection: {kind: "kp"|"conn", i}|null, pendingA, cursor: [x, y] image px, hover}. */
+  /**
+   * tdoc: the template document; ui: {selection: {kind: "kp"|"conn", i}|null, pendingA, cursor: [x, y] image px,
+   * hover, hitPx (screen px a press takes a point within), pair: [i, partner]|null, tooltip}.
+   */
   render(tdoc, ui) {
     const W = this.width, H = this.height, s = this.world.scale;
     const structure = `${tdoc.keypoints.length}/${tdoc.connections.length}`;
@@ -361,6 +367,7 @@ export class TemplateRenderer {
       if (sel.kind === "kp" && sel.i === i) flags += " sel";
       if (ui.pendingA === i) flags += " pending";
       if (ui.hover === i) flags += " hover";
+      if (ui.pair && ui.pair[1] === i) flags += " mirror";
       c.setAttribute("class", flags);
       t.setAttribute("x", x + 7 / s); t.setAttribute("y", y - 7 / s);
       if (t.textContent !== kp.name) t.textContent = kp.name;
@@ -373,6 +380,23 @@ export class TemplateRenderer {
       this.rubber.setAttribute("visibility", "visible");
     } else {
       this.rubber.setAttribute("visibility", "hidden");
+    }
+    const hovered = ui.hover !== null && ui.hover !== undefined ? tdoc.keypoints[ui.hover] : null;
+    if (hovered && ui.hitPx) {
+      this.hitRing.setAttribute("cx", hovered.x * W); this.hitRing.setAttribute("cy", hovered.y * H);
+      this.hitRing.setAttribute("r", ui.hitPx / s);
+      this.hitRing.setAttribute("visibility", "visible");
+    } else {
+      this.hitRing.setAttribute("visibility", "hidden");
+    }
+    const pair = ui.pair && tdoc.keypoints[ui.pair[0]] && tdoc.keypoints[ui.pair[1]] ? ui.pair : null;
+    if (pair) {
+      const p = tdoc.keypoints[pair[0]], q = tdoc.keypoints[pair[1]];
+      this.pairLine.setAttribute("x1", p.x * W); this.pairLine.setAttribute("y1", p.y * H);
+      this.pairLine.setAttribute("x2", q.x * W); this.pairLine.setAttribute("y2", q.y * H);
+      this.pairLine.setAttribute("visibility", "visible");
+    } else {
+      this.pairLine.setAttribute("visibility", "hidden");
     }
     drawTooltip(this.tooltip, ui.tooltip);
   }
