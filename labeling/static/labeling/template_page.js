@@ -8,7 +8,7 @@
 import { loadClass, saveClass } from "./api.js";
 import { createHelp } from "./help.js";
 import { partnerOf } from "./pairs_view.js";
-import { TemplateRenderer } from "./render.js";
+import { TemplateRenderer } from "./template_render.js";
 import { TEMPLATE_SHORTCUTS } from "./shortcuts.js";
 import { Stage, listenForShortcuts } from "./stage.js";
 import { Store } from "./state.js";
