@@ -55,6 +55,7 @@ test-js:
 # Refresh the README's screenshots (the browser tests save them to docs/ only here).
 docs: install browser
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_labeler_browser.py -k "template_by_clicking or three_images"
+	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_dataset_page_browser.py -k "imports_keep"
 
 bench: install
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f; done

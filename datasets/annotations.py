@@ -7,8 +7,9 @@ version the writer read. Two writers can never both pass that check, so no edit 
   `VersionConflict` (HTTP 409) and nothing changes;
 - a system writer (`annotation_update` with a function of the current content) re-reads and re-applies
   its change on top of the winner, a few times, before giving up with `VersionConflict`.
-The image's `labelled` / `instance_count` columns are updated, and the new version is added to the image's
-history (`AnnotationRevision`: version, content, who saved it), in the same transaction.
+The image's `labelled` / `instance_count` / `class_counts` / `crowd_count` columns are updated, and the new
+version is added to the image's history (`AnnotationRevision`: version, content, who saved it), in the same
+transaction.
 """
 from __future__ import annotations
 
@@ -55,6 +56,17 @@ def annotation_read(image: Image) -> Annotation:
     return ann or Annotation(image=image, instances=[], no_objects=False, version=0)
 
 
+def image_counts(instances: list, crowd: list, no_objects: bool) -> dict:
+    """The image's denormalised columns for these labels: `labelled`, `instance_count`, `class_counts`
+    ({"<class id>": n}, string keys as JSON stores them) and `crowd_count`."""
+    per_class: dict[str, int] = {}
+    for inst in instances:
+        key = str(inst.get("class"))
+        per_class[key] = per_class.get(key, 0) + 1
+    return {"labelled": Labels(instances, no_objects, crowd).labelled, "instance_count": len(instances),
+            "class_counts": per_class, "crowd_count": len(crowd)}
+
+
 def keypoint_counts(dataset_id: int) -> dict[int, int]:
     """{class id: number of keypoints} of a dataset's classes, for `validate_instances`."""
     return {pk: len(kps) for pk, kps in SkeletonClass.objects.filter(dataset_id=dataset_id).values_list("id", "keypoints")}
@@ -77,7 +89,7 @@ def _store(ann: Annotation, version: int, labels: Labels, user) -> bool:
         fields["updated_by"] = user
     if not Annotation.objects.filter(pk=ann.pk, version=version).update(**fields):
         return False
-    Image.objects.filter(pk=ann.image_id).update(labelled=labels.labelled, instance_count=len(labels.instances))
+    Image.objects.filter(pk=ann.image_id).update(**image_counts(labels.instances, labels.crowd, labels.no_objects))
     AnnotationRevision.objects.create(image_id=ann.image_id, version=version + 1, instances=labels.instances,
                                       no_objects=labels.no_objects, crowd=labels.crowd, saved_by=user)
     return True

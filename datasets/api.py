@@ -176,9 +176,7 @@ class ImageDetail(generics.RetrieveUpdateDestroyAPIView):
         image = self.get_object()
         data = ImageUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        Image.objects.filter(pk=image.pk).update(split=data.validated_data["split"])
-        image.refresh_from_db()
-        return Response(ImageSerializer(image).data)
+        return Response(ImageSerializer(services.image_update(image=image, **data.validated_data)).data)
 
 
 class _ImageBytes(APIView):

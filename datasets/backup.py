@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from config.backup import build, dump, keeping_timestamps
 
+from .annotations import image_counts
 from .models import Annotation, AnnotationRevision, Dataset, Image, SkeletonClass
 
 BATCH = 500
@@ -76,6 +77,7 @@ class DatasetsExporter:
                                                   crowd=_remap_instances(row.get("crowd", []), cls_map),
                                                   saved_by_id=r.user(row["saved_by"]))
                                             for row in r.rows("datasets.annotationrevision")))
+            self._recount(ds_map.values())
 
     def _images(self, r, ds_map: dict, img_map: dict) -> None:
         batch: list[tuple[int, Image]] = []
@@ -101,6 +103,18 @@ class DatasetsExporter:
             if len(batch) >= BATCH:
                 flush()
         flush()
+
+    @staticmethod
+    def _recount(dataset_ids) -> None:
+        """The images' label counts from the restored labels: class ids are new, and older backups lack them."""
+        batch = []
+        for ann in Annotation.objects.filter(image__dataset_id__in=list(dataset_ids)).only(
+                "image_id", "instances", "crowd", "no_objects").iterator(chunk_size=BATCH):
+            batch.append(Image(pk=ann.image_id, **image_counts(ann.instances, ann.crowd, ann.no_objects)))
+            if len(batch) >= BATCH:
+                Image.objects.bulk_update(batch, ["labelled", "instance_count", "class_counts", "crowd_count"])
+                batch = []
+        Image.objects.bulk_update(batch, ["labelled", "instance_count", "class_counts", "crowd_count"])
 
     @staticmethod
     def _bulk(model, objs) -> None:

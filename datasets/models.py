@@ -65,6 +65,9 @@ class Image(models.Model):
     # Denormalised from the annotation so lists, filters and progress need no join.
     labelled = models.BooleanField(default=False)
     instance_count = models.PositiveIntegerField(default=0)
+    # {"<class id>": instances of that class} and the crowd regions, for the thumbnails' badges ("2 people").
+    class_counts = models.JSONField(default=dict)
+    crowd_count = models.PositiveIntegerField(default=0)
     # Who is to label it (labeling.assignments); null: open to every member who labels.
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")

@@ -2,7 +2,7 @@
 and checks their role for the action (accounts.selectors): not a member → 404, role too low → 403."""
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from accounts.models import Role
@@ -116,7 +116,12 @@ def dataset_progress(dataset: Dataset, user=None) -> dict:
     counts = dataset.images.aggregate(
         n_total=Count("id"), n_labelled=Count("id", filter=Q(labelled=True)),
         n_open=Count("id", filter=Q(labelled=False, assignee__isnull=True)),
-        n_mine=Count("id", filter=mine), n_mine_labelled=Count("id", filter=mine & Q(labelled=True)))
+        n_mine=Count("id", filter=mine), n_mine_labelled=Count("id", filter=mine & Q(labelled=True)),
+        n_instances=Sum("instance_count"),
+        **{f"n_{split}{suffix}": agg for split in ("train", "val") for suffix, agg in (
+            ("", Count("id", filter=Q(split=split))),
+            ("_labelled", Count("id", filter=Q(split=split, labelled=True))),
+            ("_instances", Sum("instance_count", filter=Q(split=split))))})
     total, labelled = counts["n_total"], counts["n_labelled"]
     mine_unlabelled = counts["n_mine"] - counts["n_mine_labelled"]
     return {"total": total, "labelled": labelled, "unlabelled": total - labelled,
@@ -124,7 +129,10 @@ def dataset_progress(dataset: Dataset, user=None) -> dict:
             "recommended_labelled": RECOMMENDED_LABELLED,
             "mine": {"assigned": counts["n_mine"], "labelled": counts["n_mine_labelled"],
                      "unlabelled": mine_unlabelled},
-            "open_unlabelled": counts["n_open"], "for_you": mine_unlabelled + counts["n_open"]}
+            "open_unlabelled": counts["n_open"], "for_you": mine_unlabelled + counts["n_open"],
+            "instances": counts["n_instances"] or 0,
+            "splits": {split: {"images": counts[f"n_{split}"], "labelled": counts[f"n_{split}_labelled"],
+                               "instances": counts[f"n_{split}_instances"] or 0} for split in ("train", "val")}}
 
 
 def image_neighbours(image: Image, user=None, role: str | None = None) -> dict:

@@ -35,9 +35,11 @@ class ImageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Image
         fields = ["id", "dataset", "original_name", "sha256", "width", "height", "size_bytes", "split",
-                  "labelled", "instance_count", "assignee", "assignee_name", "file_url", "thumbnail_url",
-                  "display_url", "created_at"]
+                  "labelled", "instance_count", "class_counts", "crowd_count", "assignee", "assignee_name", "file_url",
+                  "thumbnail_url", "display_url", "created_at"]
         read_only_fields = fields
+        extra_kwargs = {"class_counts": {"help_text": "Instances per class: {\"<class id>\": n}."},
+                        "crowd_count": {"help_text": "Crowd regions (iscrowd=1) on the image."}}
 
     def get_file_url(self, obj) -> str:
         return reverse("image-file", args=[obj.pk])
@@ -50,7 +52,10 @@ class ImageSerializer(serializers.ModelSerializer):
 
 
 class ImageUpdateSerializer(serializers.Serializer):
-    split = serializers.ChoiceField(choices=Image.SPLITS)
+    split = serializers.ChoiceField(choices=Image.SPLITS, required=False)
+    original_name = serializers.CharField(max_length=500, required=False, help_text=(
+        "The user's name for the picture, folders included (`cam1/frame_0001.jpg`); normalised to forward "
+        "slashes and Unicode NFC. Exports use it."))
 
 
 class UploadErrorSerializer(serializers.Serializer):
@@ -127,6 +132,17 @@ class MineSerializer(serializers.Serializer):
     unlabelled = serializers.IntegerField()
 
 
+class SplitCountsSerializer(serializers.Serializer):
+    images = serializers.IntegerField()
+    labelled = serializers.IntegerField()
+    instances = serializers.IntegerField()
+
+
+class SplitsSerializer(serializers.Serializer):
+    train = SplitCountsSerializer()
+    val = SplitCountsSerializer()
+
+
 class ProgressSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     labelled = serializers.IntegerField()
@@ -138,6 +154,8 @@ class ProgressSerializer(serializers.Serializer):
     mine = MineSerializer(help_text="Images assigned to you (labeling assignments).")
     open_unlabelled = serializers.IntegerField(help_text="Unlabelled images assigned to nobody (open to everyone).")
     for_you = serializers.IntegerField(help_text="Unlabelled images offered to you: yours plus the open ones.")
+    instances = serializers.IntegerField(help_text="Labelled instances in the whole dataset.")
+    splits = SplitsSerializer(help_text="Images, labelled images and instances per split.")
 
 
 class ImportedImageSerializer(serializers.Serializer):

@@ -73,9 +73,17 @@ def dataset_move(*, dataset: Dataset, workspace) -> Dataset:
 
 
 def dataset_delete(*, dataset: Dataset) -> None:
+    """Delete a dataset with its images, labels, classes and import/export jobs, and then their files."""
     pk = dataset.pk
+    job_ids = list(dataset.jobs.values_list("id", flat=True))
     dataset.delete()
-    transaction.on_commit(lambda: storage.delete_dataset_files(pk))
+
+    def delete_files():
+        storage.delete_dataset_files(pk)
+        for job_id in job_ids:  # uploaded archives and finished exports
+            cfg_storage.delete_tree(f"jobs/{job_id}")
+
+    transaction.on_commit(delete_files)
 
 
 # ---------------------------------------------------------------- images
@@ -189,6 +197,23 @@ def thumbnails_rebuild(*, dataset_id: int) -> int:
             image.save(update_fields=["thumbnail", "rendition"])
         done += 1
     return done
+
+
+def image_update(*, image: Image, split: str | None = None, original_name: str | None = None) -> Image:
+    """Move an image to the train or val split, or rename it (the name is normalised like an uploaded one:
+    forward slashes, NFC, no `..`). InvalidInput (field original_name) for a name with nothing left."""
+    changes: dict = {}
+    if split is not None:
+        changes["split"] = split
+    if original_name is not None:
+        name = normalize_name(original_name.strip())
+        if not name:
+            raise InvalidInput("the name is empty once folders like '.' and '..' are removed", field="original_name")
+        changes["original_name"] = name
+    if changes:
+        Image.objects.filter(pk=image.pk).update(**changes)
+        image.refresh_from_db()
+    return image
 
 
 def image_delete(*, image: Image) -> None:

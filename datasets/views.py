@@ -29,5 +29,7 @@ def dataset_detail(request, pk):
     workspaces.remember_workspace(request, dataset.workspace_id)
     max_bytes = settings.MAX_IMAGE_BYTES
     return render(request, "datasets/dataset_detail.html", {
-        "dataset": dataset, "is_admin": can(dataset.my_role, Action.MANAGE_MEMBERS), "max_image_bytes": max_bytes, "max_image_mb": max_bytes // (1024 * 1024),
+        "dataset": dataset, "is_admin": can(dataset.my_role, Action.MANAGE_MEMBERS),
+        "can_manage": can(dataset.my_role, Action.MANAGE_DATA), "can_delete": can(dataset.my_role, Action.DELETE_DATASET),
+        "max_image_bytes": max_bytes, "max_image_mb": max_bytes // (1024 * 1024),
     })

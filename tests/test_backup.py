@@ -111,8 +111,8 @@ def test_backup_then_restore_gives_identical_data_under_new_ids(rich_team, tmp_p
     files = ["file", "thumbnail", "rendition"]
     old_im = list(Image.objects.filter(dataset__workspace_id=old_ws).order_by("id"))
     new_im = list(Image.objects.filter(dataset__workspace_id=new_ws).order_by("id"))
-    assert _rows(Image, "dataset__workspace_id", new_ws, ["dataset_id", *files]) == \
-        _rows(Image, "dataset__workspace_id", old_ws, ["dataset_id", *files])
+    assert _rows(Image, "dataset__workspace_id", new_ws, ["dataset_id", "class_counts", *files]) == \
+        _rows(Image, "dataset__workspace_id", old_ws, ["dataset_id", "class_counts", *files])
     assert any(im.assignee_id for im in new_im)
     img_map = {}
     for o, n in zip(old_im, new_im, strict=True):
@@ -123,6 +123,11 @@ def test_backup_then_restore_gives_identical_data_under_new_ids(rich_team, tmp_p
             assert bool(old_name) == bool(new_name)
             if old_name:
                 assert new_name.startswith(f"datasets/{n.dataset_id}/") and _same_file(old_name, new_name)
+
+    # The thumbnails' per-class counts name the restored classes.
+    assert any(o.class_counts for o in old_im)
+    for o, n in zip(old_im, new_im, strict=True):
+        assert n.class_counts == {str(cls_map[int(k)]): v for k, v in o.class_counts.items()}
 
     # Labels and their history: identical with class ids remapped; who saved them kept.
     def labels(model, ws, mapping=None):

@@ -1,17 +1,15 @@
 // Dataset page: drag-and-drop upload (one request per file, each with its progress bar and error),
-// classes with "+", "Start labelling", training readiness, and the image grid.
+// "Start labelling" and training readiness. The other parts are their own modules (images_grid.js,
+// classes_panel.js, dataset_settings.js, exchange.js, team_panel.js); events.js says what changed.
 
 import { api } from "../frontend/api.js";
+import { emit, on } from "./events.js";
 import { describeResult, eachLimited, uploadFile } from "./upload.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("dataset");
 const datasetId = Number(root.dataset.id);
 const maxBytes = Number(root.dataset.maxBytes) || 25 * 1024 * 1024;
-const grid = $("images");
-const filter = $("filter");
-let page = 1;
-let classes = [];
 
 // ---------------------------------------------------------------- progress and readiness
 async function loadProgress() {
@@ -43,40 +41,14 @@ async function loadProgress() {
   $("ready-ok").hidden = !(p.total && !p.unlabelled);
   root.dataset.unlabelled = p.unlabelled;
   root.dataset.labelled = p.labelled;
+  emit("progress", p);
 }
-
-// ---------------------------------------------------------------- images grid
-async function loadImages() {
-  const q = new URLSearchParams({ page, page_size: 48 });
-  if (filter.value) q.set("labelled", filter.value);
-  const data = await api(`/api/v1/datasets/${datasetId}/images/?${q}`);
-  grid.replaceChildren(...data.results.map((img) => {
-    const a = document.createElement("a");
-    a.className = "thumb";
-    a.href = `/datasets/${datasetId}/label/${img.id}/`;
-    a.innerHTML = `<img loading="lazy" alt=""><div class="meta"><span class="name"></span><span class="badge"></span></div>`;
-    a.querySelector("img").src = img.thumbnail_url;
-    a.querySelector(".name").textContent = img.original_name;
-    const badge = a.querySelector(".badge");
-    badge.textContent = img.labelled ? `${img.instance_count} labelled` : "unlabelled";
-    if (img.assignee_name) a.title = `assigned to ${img.assignee_name}`;
-    if (img.labelled) badge.classList.add("done");
-    return a;
-  }));
-  $("pager").textContent = `page ${page} of ${Math.max(1, Math.ceil(data.count / 48))}`;
-  $("prev").disabled = !data.previous;
-  $("next").disabled = !data.next;
-}
-
-filter.addEventListener("change", () => { page = 1; loadImages(); });
-$("prev").addEventListener("click", () => { page -= 1; loadImages(); });
-$("next").addEventListener("click", () => { page += 1; loadImages(); });
 
 // ---------------------------------------------------------------- upload
 let refreshTimer = null;
 function refreshSoon() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => { loadProgress(); loadImages(); }, 300);
+  refreshTimer = setTimeout(() => emit("labels"), 300);
 }
 
 async function uploadAll(files) {
@@ -134,63 +106,6 @@ window.addEventListener("dragover", (ev) => ev.preventDefault());
 window.addEventListener("drop", (ev) => ev.preventDefault());
 input.addEventListener("change", () => { uploadAll(input.files); input.value = ""; });
 
-// ---------------------------------------------------------------- classes
-function classRow(c) {
-  const li = document.createElement("li");
-  li.dataset.id = c.id;
-  li.innerHTML = `<span class="swatch"></span><span class="name"></span><span class="muted count"></span><span class="spacer"></span>
-    <a class="edit-template button" href="/datasets/${datasetId}/classes/${c.id}/template/">Edit skeleton</a>
-    <button type="button" class="x" title="Delete class" aria-label="Delete class">×</button>`;
-  li.querySelector(".swatch").style.background = c.color;
-  li.querySelector(".name").textContent = c.name;
-  li.querySelector(".count").textContent = c.keypoints.length ? `${c.keypoints.length} keypoints` : "no skeleton yet";
-  li.querySelector(".x").addEventListener("click", () => deleteClass(c));
-  return li;
-}
-
-async function loadClasses() {
-  classes = await api(`/api/v1/datasets/${datasetId}/classes/`);
-  $("classes").replaceChildren(...classes.map(classRow));
-  $("classes-empty").hidden = classes.length > 0;
-}
-
-async function deleteClass(c) {
-  if (!window.confirm(`Delete class "${c.name}"?`)) return;
-  try {
-    await api(`/api/v1/classes/${c.id}/`, { method: "DELETE" });
-  } catch (err) {
-    if (err.status !== 409 || !window.confirm(`${err.message}\n\nDelete the class and those labels?`)) {
-      if (err.status !== 409) alert(err.message);
-      return;
-    }
-    await api(`/api/v1/classes/${c.id}/?force=true`, { method: "DELETE" });
-  }
-  loadClasses();
-  loadProgress();
-}
-
-const form = $("class-form");
-$("add-class").addEventListener("click", () => {
-  form.hidden = false;
-  $("class-error").textContent = "";
-  $("class-name").focus();
-});
-$("class-cancel").addEventListener("click", () => { form.hidden = true; });
-form.addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  $("class-error").textContent = "";
-  try {
-    const c = await api(`/api/v1/datasets/${datasetId}/classes/`, {
-      method: "POST", json: { name: $("class-name").value.trim(), color: $("class-color").value },
-    });
-    // The next step is always its skeleton: go straight to the template editor.
-    location.href = `/datasets/${datasetId}/classes/${c.id}/template/`;
-  } catch (err) {
-    $("class-error").textContent = err.message;
-  }
-});
-
 loadProgress();
-loadImages();
-loadClasses();
-window.addEventListener("posedeck:assignments", () => { loadProgress(); loadImages(); });
+on("labels", () => loadProgress());
+on("assignments", () => loadProgress());

@@ -4,10 +4,10 @@
 import { csrfToken } from "../frontend/api.js";
 
 /**
- * POST one file as multipart `files`; resolves to {status, body} (never rejects; status 0 is a
- * network failure). onProgress(fraction) follows the bytes sent.
+ * POST `form` (FormData) to `url`; resolves to {status, body} (never rejects; status 0 is a network failure).
+ * onProgress(fraction) follows the bytes sent.
  */
-export function uploadFile(url, file, onProgress = () => {}) {
+export function postForm(url, form, onProgress = () => {}) {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
@@ -20,10 +20,15 @@ export function uploadFile(url, file, onProgress = () => {}) {
       resolve({ status: xhr.status, body });
     };
     xhr.onerror = () => resolve({ status: 0, body: { message: "network error: the upload did not reach the server" } });
-    const form = new FormData();
-    form.append("files", file, file.name);
     xhr.send(form);
   });
+}
+
+/** POST one file as multipart `files` (the images endpoint), with its progress. */
+export function uploadFile(url, file, onProgress = () => {}) {
+  const form = new FormData();
+  form.append("files", file, file.name);
+  return postForm(url, form, onProgress);
 }
 
 /** Run `task` over `items` with at most `limit` at a time. */

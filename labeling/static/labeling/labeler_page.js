@@ -7,7 +7,7 @@ import { Autosaver, clearJournal, readJournal, writeJournal } from "./autosave.j
 import { bindLabelerControls } from "./controls.js";
 import { createHelp } from "./help.js";
 import { createSavedBy } from "./savedby.js";
-import { flash, renderClassOptions, renderInstances, renderSaveState, selectionText } from "./panels.js";
+import { crowdText, flash, renderClassOptions, renderInstances, renderSaveState, selectionText } from "./panels.js";
 import { LabelRenderer } from "./render.js";
 import { LABELER_SHORTCUTS } from "./shortcuts.js";
 import { Stage } from "./stage.js";
@@ -28,6 +28,7 @@ let currentClassId = null;
 let image = null; // GET /api/v1/images/<id>/ (with neighbours)
 let saver = null;
 let busy = false; // switching images
+let crowd = []; // the image's crowd regions: read-only, kept by the server when a save leaves them out
 const ui = { hover: null, draft: null, tooltip: null };
 let needsDraw = true;
 
@@ -235,6 +236,10 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
       }
     }
     store.reset(doc);
+    crowd = ann.crowd || [];
+    renderer.setCrowd(crowd, classes);
+    $("crowd-info").hidden = !crowd.length;
+    $("crowd-info").textContent = crowdText(crowd.length);
     const current = new Autosaver({
       version: ann.version,
       save: (payload, version) => putAnnotation(id, payload, version),
@@ -345,6 +350,11 @@ function selectStep(step) {
 }
 
 function toggleNoObjects(value = !store.doc.noObjects) {
+  if (value && crowd.length) {
+    notify("This image has crowd regions (from an import): it has objects, so it cannot be marked as having none.");
+    $("no-objects").checked = false;
+    return;
+  }
   if (value && store.doc.instances.length) {
     notify("This image has instances: delete them before marking it as having no objects.");
     $("no-objects").checked = false;

@@ -60,3 +60,10 @@ export function renderClassOptions(select, classList, currentClassId) {
   }));
   if (currentClassId != null) select.value = String(currentClassId);
 }
+
+/** The side panel's note on an image's crowd regions (read-only here). */
+export function crowdText(n) {
+  if (!n) return "";
+  return `${n} crowd region${n === 1 ? "" : "s"} (hatched grey): many people too close to label one by one, from an `
+    + "import. Read-only here; evaluation ignores detections inside them, and saving keeps them.";
+}

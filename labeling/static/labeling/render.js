@@ -12,7 +12,7 @@ export const POINT_RADIUS = 4.5; // screen pixels
 export const HANDLE_SIZE = 9;
 export const LABEL_SIZE = 12;
 
-function el(tag, attrs, parent) {
+export function el(tag, attrs, parent) {
   const node = document.createElementNS(NS, tag);
   for (const key in attrs) node.setAttribute(key, attrs[key]);
   if (parent) parent.appendChild(node);
@@ -23,7 +23,7 @@ function el(tag, attrs, parent) {
  * The zoomed and panned world: a group with the image at the bottom, and optionally a second
  * <svg> on top with the same transform (the active layer, see LabelRenderer).
  */
-class World {
+export class World {
   constructor(svg, activeSvg = null) {
     this.svg = svg;
     this.activeSvg = activeSvg;
@@ -77,6 +77,14 @@ function lineClass(p, q) {
 export class LabelRenderer {
   constructor(svg, activeSvg, tooltip) {
     this.world = new World(svg, activeSvg);
+    // Crowd regions (COCO iscrowd=1) lie under the instances, hatched grey: read-only, drawn so a person sees
+    // where the file said "many people, not labelled one by one".
+    const defs = el("defs", {}, svg);
+    this.hatch = el("pattern", { id: "crowd-hatch", patternUnits: "userSpaceOnUse", width: 8, height: 8,
+                                 patternTransform: "rotate(45)" }, defs);
+    el("rect", { width: 8, height: 8, class: "crowd-fill" }, this.hatch);
+    this.hatchLine = el("line", { x1: 0, y1: 0, x2: 0, y2: 8, class: "crowd-hatch-line" }, this.hatch);
+    this.crowd = el("g", { class: "crowd" }, this.world.root);
     this.layer = el("g", { class: "instances" }, this.world.root);
     const top = this.world.activeRoot;
     // Handles sit under the instance: a point on a box edge stays visible (and grabbable) over them.
@@ -103,6 +111,26 @@ export class LabelRenderer {
     this.world.setView(view);
     this.view = view;
     this.handleKey = ""; // handle size depends on zoom
+    // Hatching 8 screen pixels apart at any zoom.
+    const step = 8 / view.scale;
+    this.hatch.setAttribute("width", step);
+    this.hatch.setAttribute("height", step);
+    this.hatch.firstChild.setAttribute("width", step);
+    this.hatch.firstChild.setAttribute("height", step);
+    this.hatchLine.setAttribute("y2", step);
+  }
+
+  /** The image's crowd regions ([{class, bbox}]), drawn read-only; `classes`: Map id -> class (for the name). */
+  setCrowd(regions, classes) {
+    this.crowd.replaceChildren(...(regions || []).map((r) => {
+      const [x, y, w, h] = r.bbox;
+      const g = el("g", { class: "crowd-region-group" });
+      el("rect", { class: "crowd-region", x, y, width: w, height: h, fill: "url(#crowd-hatch)" }, g);
+      const cls = classes.get(r.class);
+      const label = el("text", { class: "crowd-label", x, y }, g);
+      label.textContent = `crowd${cls ? ` · ${cls.name}` : ""}`;
+      return g;
+    }));
   }
 
   clear() {
@@ -297,7 +325,7 @@ export class LabelRenderer {
   }
 }
 
-function drawTooltip(node, tip) {
+export function drawTooltip(node, tip) {
   if (!node) return;
   if (!tip) {
     if (!node.hidden) node.hidden = true;
@@ -306,74 +334,4 @@ function drawTooltip(node, tip) {
   if (node.textContent !== tip.text) node.textContent = tip.text;
   node.style.transform = `translate(${Math.round(tip.x + 12)}px, ${Math.round(tip.y - 28)}px)`;
   node.hidden = false;
-}
-
-// ---------------------------------------------------------------- template editing
-
-export class TemplateRenderer {
-  constructor(svg, tooltip) {
-    this.world = new World(svg);
-    this.lines = el("g", { class: "tlines" }, this.world.root);
-    this.rubber = el("line", { class: "rubber", visibility: "hidden" }, this.world.root);
-    this.points = el("g", { class: "tpoints" }, this.world.root);
-    this.labels = el("g", { class: "tlabels" }, this.world.root);
-    this.tooltip = tooltip;
-    this.width = 1;
-    this.height = 1;
-    this.structure = "";
-  }
-
-  setImage(url, width, height) {
-    this.width = width;
-    this.height = height;
-    this.world.setImage(url, width, height);
-  }
-
-  setView(view) {
-    this.world.setView(view);
-  }
-
-  /** tdoc: the template document; ui: {selection: {kind: "kp"|"conn", i}|null, pendingA, cursor: [x, y] image px, hover}. */
-  render(tdoc, ui) {
-    const W = this.width, H = this.height, s = this.world.scale;
-    const structure = `${tdoc.keypoints.length}/${tdoc.connections.length}`;
-    if (structure !== this.structure) {
-      this.structure = structure;
-      this.lines.replaceChildren(...tdoc.connections.map((_, j) => el("line", { class: "conn tconn", "data-j": j })));
-      this.points.replaceChildren(...tdoc.keypoints.map((_, i) => el("circle", { class: "kp v2 tkp", "data-i": i })));
-      this.labels.replaceChildren(...tdoc.keypoints.map(() => el("text", { class: "tlabel" })));
-    }
-    const sel = ui.selection || {};
-    tdoc.connections.forEach((c, j) => {
-      const line = this.lines.children[j];
-      const p = tdoc.keypoints[c.a], q = tdoc.keypoints[c.b];
-      line.setAttribute("x1", p.x * W); line.setAttribute("y1", p.y * H);
-      line.setAttribute("x2", q.x * W); line.setAttribute("y2", q.y * H);
-      line.setAttribute("stroke", c.color);
-      line.setAttribute("class", sel.kind === "conn" && sel.i === j ? "conn tconn sel" : "conn tconn");
-    });
-    tdoc.keypoints.forEach((kp, i) => {
-      const c = this.points.children[i], t = this.labels.children[i];
-      const x = kp.x * W, y = kp.y * H;
-      c.setAttribute("cx", x); c.setAttribute("cy", y);
-      c.setAttribute("fill", kp.color); c.setAttribute("stroke", kp.color);
-      let flags = "kp v2 tkp";
-      if (sel.kind === "kp" && sel.i === i) flags += " sel";
-      if (ui.pendingA === i) flags += " pending";
-      if (ui.hover === i) flags += " hover";
-      c.setAttribute("class", flags);
-      t.setAttribute("x", x + 7 / s); t.setAttribute("y", y - 7 / s);
-      if (t.textContent !== kp.name) t.textContent = kp.name;
-    });
-    if (ui.pendingA !== null && ui.pendingA !== undefined && ui.cursor && tdoc.keypoints[ui.pendingA]) {
-      const p = tdoc.keypoints[ui.pendingA];
-      this.rubber.setAttribute("x1", p.x * W); this.rubber.setAttribute("y1", p.y * H);
-      this.rubber.setAttribute("x2", ui.cursor[0]); this.rubber.setAttribute("y2", ui.cursor[1]);
-      this.rubber.setAttribute("stroke", ui.connColor || "#00ff00");
-      this.rubber.setAttribute("visibility", "visible");
-    } else {
-      this.rubber.setAttribute("visibility", "hidden");
-    }
-    drawTooltip(this.tooltip, ui.tooltip);
-  }
 }

@@ -67,8 +67,16 @@ export class Stage {
   }
 
   _cursor() {
-    const c = this.pan ? "grabbing" : this.spaceDown || (this.tool && this.tool.pans) ? "grab" : (this.tool && this.tool.cursor) || "default";
+    const c = this.pan ? "grabbing" : this.spaceDown || (this.tool && this.tool.pans) ? "grab"
+      : this.hoverCursor || (this.tool && this.tool.cursor) || "default";
     this.svg.style.cursor = c;
+  }
+
+  /** The cursor over something a press would take (a point under the pointer); null: the tool's own. */
+  setHoverCursor(cursor) {
+    if (cursor === (this.hoverCursor || null)) return;
+    this.hoverCursor = cursor;
+    this._cursor();
   }
 
   clientToImage(cx, cy) {

@@ -1,12 +1,14 @@
 // The skeleton-template document and its reducer (pure; used with state.js's Store).
 //
 //   tdoc = {keypoints: [{name, color, x, y, src}], connections: [{a, b, color}],
-//           flipPairs: [[i, j]], pairsManual: bool}
+//           flipPairs: [[i, j]], pairsManual: bool, symmetric: bool, sigmas: [number] | null}
 //
 // x, y are normalised to the template image (0..1): the labeler maps the template's extent into
 // each new box, so only the shape matters. `src` is the index the point had when the class was
 // loaded (null for a new point); it goes to the server as `source_index`, which remaps existing
-// labels so they stay valid (a new point is absent in every old label).
+// labels so they stay valid (a new point is absent in every old label). `sigmas` (per-keypoint OKS sigma, or null:
+// the class trains on the default, see sigmas.js) follows the keypoint list: a new point gets `sigma` from its
+// action (the page passes the presets file's custom_point_default), a deleted one takes its value with it.
 
 import { clamp } from "./geometry.js";
 import { derivePairs } from "./flip_pairs.js";
@@ -23,8 +25,11 @@ export function nextKeypointName(names) {
   return `kp${n}`;
 }
 
+// A new custom point's sigma when the action does not say (training/static/training/sigma_presets.json).
+export const CUSTOM_POINT_SIGMA = 0.025;
+
 export function emptyTemplate() {
-  return { keypoints: [], connections: [], flipPairs: [], pairsManual: false };
+  return { keypoints: [], connections: [], flipPairs: [], pairsManual: false, symmetric: false, sigmas: null };
 }
 
 function samePairs(a, b) {
@@ -43,6 +48,8 @@ export function templateFromServer(cls) {
     connections: (cls.connections || []).map((c) => ({ a: c.a, b: c.b, color: c.color || "#00ff00" })),
     flipPairs,
     pairsManual: !samePairs(flipPairs, derivePairs(keypoints.map((k) => k.name))),
+    symmetric: Boolean(cls.symmetric),
+    sigmas: Array.isArray(cls.sigmas) && cls.sigmas.length === keypoints.length ? [...cls.sigmas] : null,
   };
 }
 
@@ -55,6 +62,9 @@ export function templateToServer(tdoc, templateImage = null) {
     })),
     connections: tdoc.connections.map((c) => ({ a: c.a, b: c.b, color: c.color })),
     flip_pairs: tdoc.flipPairs.map((p) => [...p]),
+    symmetric: Boolean(tdoc.symmetric),
+    // Always sent: with a new keypoint list and no sigmas the server would drop the class's sigmas.
+    sigmas: tdoc.sigmas ? [...tdoc.sigmas] : null,
   };
   if (templateImage !== null) body.template_image = templateImage;
   return body;
@@ -90,7 +100,8 @@ export function templateReducer(tdoc, action) {
       const name = (action.name || "").trim() || nextKeypointName(names);
       if (!nameFree(tdoc, name)) return tdoc;
       const kp = { name, color: action.color || "#ff0000", x: clamp(action.x, 0, 1), y: clamp(action.y, 0, 1), src: null };
-      return withPairs({ ...tdoc, keypoints: [...tdoc.keypoints, kp] });
+      const sigmas = tdoc.sigmas ? [...tdoc.sigmas, action.sigma ?? CUSTOM_POINT_SIGMA] : null;
+      return withPairs({ ...tdoc, keypoints: [...tdoc.keypoints, kp], sigmas });
     }
     case "moveKeypoint": {
       const old = tdoc.keypoints[action.i];
@@ -125,6 +136,7 @@ export function templateReducer(tdoc, action) {
         keypoints: tdoc.keypoints.filter((_, j) => j !== i),
         connections: tdoc.connections.filter((c) => c.a !== i && c.b !== i).map((c) => ({ ...c, a: shift(c.a), b: shift(c.b) })),
         flipPairs: tdoc.flipPairs.filter(([a, b]) => a !== i && b !== i).map(([a, b]) => [shift(a), shift(b)]),
+        sigmas: tdoc.sigmas ? tdoc.sigmas.filter((_, j) => j !== i) : null,
       });
     }
     case "addConnection": {
@@ -158,6 +170,28 @@ export function templateReducer(tdoc, action) {
       const flipPairs = derivePairs(tdoc.keypoints.map((k) => k.name));
       if (!tdoc.pairsManual && samePairs(flipPairs, tdoc.flipPairs)) return tdoc;
       return { ...tdoc, flipPairs, pairsManual: false };
+    }
+    case "setSymmetric": {
+      const value = Boolean(action.value);
+      return value === tdoc.symmetric ? tdoc : { ...tdoc, symmetric: value };
+    }
+    case "setSigmas": { // the whole list (a preset), or null: train on the default
+      const k = tdoc.keypoints.length;
+      const sigmas = action.sigmas === null ? null : action.sigmas.map(Number);
+      if (sigmas && (sigmas.length !== k || sigmas.some((v) => !(v > 0)))) return tdoc;
+      if (JSON.stringify(sigmas) === JSON.stringify(tdoc.sigmas)) return tdoc;
+      return { ...tdoc, sigmas };
+    }
+    case "setSigma": { // one point; with no list yet, the others take `fill` (what they trained on so far)
+      const { i } = action;
+      const value = Number(action.value);
+      if (!(i >= 0 && i < tdoc.keypoints.length) || !(value > 0)) return tdoc;
+      const base = tdoc.sigmas || action.fill;
+      if (!base || base.length !== tdoc.keypoints.length) return tdoc;
+      if (tdoc.sigmas && tdoc.sigmas[i] === value) return tdoc;
+      const sigmas = [...base];
+      sigmas[i] = value;
+      return { ...tdoc, sigmas };
     }
     default:
       throw new Error(`unknown action ${action.type}`);

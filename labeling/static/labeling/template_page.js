@@ -1,13 +1,19 @@
-// The skeleton-template editor: keypoints, coloured connections and left/right pairs of one class,
-// drawn over an example image; "Confirm skeleton" saves it as the class template.
+// The skeleton-template editor: keypoints, coloured connections, left/right pairs and OKS sigmas of one class,
+// drawn over an example image; "Confirm skeleton" saves it as the class template (one PATCH of the class).
+//
+// Nothing moves under the cursor: the toolbar's parts keep their size whatever they say, and prompts and
+// messages float over the stage. Points take a press within HIT_PX screen pixels (they grow, and the cursor
+// changes, when the pointer is on one); a press that misses where it matters says so at the pointer.
 
 import { loadClass, saveClass } from "./api.js";
-import { createHelp, escapeHtml } from "./help.js";
-import { TemplateRenderer } from "./render.js";
+import { createHelp } from "./help.js";
+import { partnerOf } from "./pairs_view.js";
+import { TemplateRenderer } from "./template_render.js";
 import { TEMPLATE_SHORTCUTS } from "./shortcuts.js";
 import { Stage, listenForShortcuts } from "./stage.js";
 import { Store } from "./state.js";
 import { emptyTemplate, templateFromServer, templateProblems, templateReducer, templateToServer } from "./template.js";
+import { createSidePanel } from "./template_side.js";
 import { createConnectionTool } from "./tools/connection.js";
 import { createKeypointTool } from "./tools/keypoint.js";
 import { createMoveTool } from "./tools/move.js";
@@ -19,11 +25,16 @@ const classId = Number(root.dataset.class);
 const imageId = root.dataset.image ? Number(root.dataset.image) : null;
 const W = Number(root.dataset.width), H = Number(root.dataset.height);
 
+// Screen pixels within which a press takes a point: the drawn dot is 9 px across, a finger or a quick
+// hand lands 10-12 px off it.
+const HIT_PX = 14;
 const store = new Store(templateReducer, emptyTemplate());
 let savedDoc = store.doc;
 let cls = null;
+let presets = null; // training/static/training/sigma_presets.json
 const ui = { hover: null, pendingA: null, cursor: null, tooltip: null };
 let needsDraw = true;
+let tipTimer = null;
 
 const stage = new Stage($("stage"), { onFrame: draw, onView: (view) => { renderer.setView(view); needsDraw = true; } });
 const renderer = new TemplateRenderer(stage.svg, $("tooltip"));
@@ -41,13 +52,36 @@ const ctx = {
   stage,
   width: () => W,
   height: () => H,
-  tol: (px = 10) => stage.tol(px),
+  tol: (px = HIT_PX) => stage.tol(px),
+  hitPx: HIT_PX,
   keypointColor: () => $("kp-color").value,
   connectionColor: () => $("conn-color").value,
+  newPointSigma: () => (presets ? presets.custom_point_default : undefined),
   setHover(i) {
     if (i === ui.hover) return;
     ui.hover = i;
+    // The cursor says what a press does: grab the point (move, new keypoint) or pick it (connection).
+    stage.setHoverCursor(i === null ? null : root.dataset.tool === "connection" ? "pointer" : "move");
     redraw();
+  },
+  /** Say at the pointer (and in the side panel) why a press did nothing. */
+  miss(p, text) {
+    const [sx, sy] = stage.imageToStage(p[0], p[1]);
+    ui.tooltip = { text, x: sx, y: sy };
+    notify(text);
+    clearTimeout(tipTimer);
+    tipTimer = setTimeout(() => { ui.tooltip = null; redraw(); }, 2500);
+    redraw();
+  },
+  /** Screen distance from p to the nearest keypoint: {i, px} or null. */
+  nearest(p) {
+    const { keypoints } = store.doc;
+    let best = null;
+    keypoints.forEach((kp, i) => {
+      const d = Math.hypot(kp.x * W - p[0], kp.y * H - p[1]) * stage.view.scale;
+      if (!best || d < best.px) best = { i, px: d, name: kp.name };
+    });
+    return best;
   },
   setPending(a, p) {
     ui.pendingA = a;
@@ -74,14 +108,20 @@ function draw() {
   needsDraw = false;
   const doc = store.doc;
   // Names are always drawn next to the points here, so hovering only highlights the point.
-  renderer.render(doc, { selection: store.selection, pendingA: ui.pendingA, cursor: ui.cursor, hover: ui.hover,
-                         connColor: $("conn-color").value, tooltip: null });
+  // The mirror partner of the point under the pointer (else the selected one) is shown with a dashed line.
+  const sel = store.selection;
+  const focus = ui.hover ?? (sel && sel.kind === "kp" ? sel.i : null);
+  const partner = focus === null ? null : partnerOf(doc, focus);
+  renderer.render(doc, { selection: sel, pendingA: ui.pendingA, cursor: ui.cursor, hover: ui.hover,
+                         connColor: $("conn-color").value, tooltip: ui.tooltip, hitPx: HIT_PX,
+                         pair: partner === null ? null : [focus, partner] });
   positionPrompt();
 }
 
 function notify(text) {
   $("message").textContent = text;
 }
+const side = createSidePanel({ store, getPresets: () => presets, notify });
 
 // ---------------------------------------------------------------- the inline name prompt
 let promptIndex = null;
@@ -150,99 +190,43 @@ function setStatus(state, text) {
   const node = $("template-status");
   node.dataset.state = state;
   node.textContent = text;
+  node.title = text; // the badge has a fixed width (the toolbar must not reflow): the whole text is here
+  if (state === "error") notify(text);
+}
+
+function showStartLink(show) {
+  $("start-box").hidden = !show; // in the side panel: the toolbar above the picture keeps its size
 }
 
 function refreshStatus() {
-  if (isDirty()) setStatus("unsaved", "Unsaved changes: confirm the skeleton to save them");
+  if (isDirty()) setStatus("unsaved", "Unsaved changes: Confirm skeleton saves them");
   else if ($("template-status").dataset.state !== "saved" || !$("template-status").textContent) {
     setStatus("saved", cls && cls.keypoints.length ? "Saved" : "No skeleton yet");
   }
 }
 
-function option(value, label, selected) {
-  return `<option value="${value}"${selected ? " selected" : ""}>${escapeHtml(label)}</option>`;
-}
-
 function refreshPanel() {
-  const doc = store.doc;
-  const sel = store.selection || {};
-  const partner = new Map();
-  for (const [a, b] of doc.flipPairs) { partner.set(a, b); partner.set(b, a); }
-  $("kp-count").textContent = `(${doc.keypoints.length})`;
-  $("conn-count").textContent = `(${doc.connections.length})`;
-  $("kp-table").innerHTML = doc.keypoints.map((kp, i) => {
-    const opts = [option("", "—", !partner.has(i))].concat(doc.keypoints.map((o, j) => (j === i ? "" : option(j, o.name, partner.get(i) === j))));
-    return `<tr data-i="${i}" class="${sel.kind === "kp" && sel.i === i ? "selected" : ""}">
-      <td><input type="color" class="kp-color" value="${escapeHtml(kp.color)}" title="Point colour"></td>
-      <td><input type="text" class="kp-name" value="${escapeHtml(kp.name)}" maxlength="100" aria-label="Name of keypoint ${i + 1}"></td>
-      <td><select class="kp-pair" aria-label="Left/right partner of ${escapeHtml(kp.name)}">${opts.join("")}</select></td>
-      <td><button type="button" class="x kp-delete" title="Delete keypoint">×</button></td></tr>`;
-  }).join("");
-  $("conn-table").innerHTML = doc.connections.map((c, j) => `<tr data-j="${j}" class="${sel.kind === "conn" && sel.i === j ? "selected" : ""}">
-      <td><input type="color" class="conn-color" value="${escapeHtml(c.color)}" title="Connection colour"></td>
-      <td>${escapeHtml(doc.keypoints[c.a].name)} — ${escapeHtml(doc.keypoints[c.b].name)}</td>
-      <td><button type="button" class="x conn-delete" title="Delete connection">×</button></td></tr>`).join("");
-  $("pairs-mode").textContent = doc.flipPairs.length
-    ? `${doc.flipPairs.length} pair(s), ${doc.pairsManual ? "set by hand" : "suggested from names"}`
-    : "no pairs (horizontal-flip augmentation off)";
+  side.refresh();
   $("btn-undo").disabled = !store.canUndo;
   $("btn-redo").disabled = !store.canRedo;
-  const problems = templateProblems(doc);
-  $("problems").textContent = doc.keypoints.length && problems.length ? problems.join("; ") : "";
+  const problems = templateProblems(store.doc);
+  $("problems").textContent = store.doc.keypoints.length && problems.length ? problems.join("; ") : "";
   refreshStatus();
 }
 
 let panelPending = false;
+const sidePanel = document.querySelector(".tp-side");
 function schedulePanel() {
-  // Rebuilding the panel under a focused input would eat what is being typed: wait for the blur.
-  if (document.activeElement && $("kp-table").contains(document.activeElement)) { panelPending = true; return; }
+  // Rebuilding the panel under a field being typed in would eat what is typed: wait for the blur.
+  const active = document.activeElement;
+  if (active && sidePanel.contains(active) && active.matches("input[type=text], input[type=number]")) {
+    panelPending = true;
+    return;
+  }
   panelPending = false;
   refreshPanel();
 }
-$("kp-table").addEventListener("focusout", () => setTimeout(() => { if (panelPending) schedulePanel(); }, 0));
-
-$("kp-table").addEventListener("change", (ev) => {
-  const row = ev.target.closest("tr");
-  if (!row) return;
-  const i = Number(row.dataset.i);
-  if (ev.target.classList.contains("kp-name")) {
-    const name = ev.target.value.trim();
-    if (!store.dispatch({ type: "renameKeypoint", i, name }) && name !== store.doc.keypoints[i].name) {
-      notify(name ? `The name "${name}" is already used.` : "A keypoint needs a name.");
-      ev.target.value = store.doc.keypoints[i].name;
-    }
-  } else if (ev.target.classList.contains("kp-color")) {
-    store.dispatch({ type: "recolorKeypoint", i, color: ev.target.value });
-  } else if (ev.target.classList.contains("kp-pair")) {
-    store.dispatch({ type: "setPair", i, j: ev.target.value === "" ? null : Number(ev.target.value) });
-  }
-});
-$("kp-table").addEventListener("click", (ev) => {
-  const row = ev.target.closest("tr");
-  if (!row) return;
-  const i = Number(row.dataset.i);
-  if (ev.target.classList.contains("kp-delete")) {
-    store.dispatch({ type: "deleteKeypoint", i });
-    store.select(null);
-  } else if (ev.target.tagName === "TD") {
-    store.select({ kind: "kp", i });
-  }
-});
-$("conn-table").addEventListener("change", (ev) => {
-  const row = ev.target.closest("tr");
-  if (row && ev.target.classList.contains("conn-color")) store.dispatch({ type: "recolorConnection", j: Number(row.dataset.j), color: ev.target.value });
-});
-$("conn-table").addEventListener("click", (ev) => {
-  const row = ev.target.closest("tr");
-  if (!row) return;
-  const j = Number(row.dataset.j);
-  if (ev.target.classList.contains("conn-delete")) {
-    store.dispatch({ type: "deleteConnection", j });
-    store.select(null);
-  } else if (ev.target.tagName === "TD") {
-    store.select({ kind: "conn", i: j });
-  }
-});
+sidePanel.addEventListener("focusout", () => setTimeout(() => { if (panelPending) schedulePanel(); }, 0));
 
 store.subscribe((kind) => {
   redraw();
@@ -265,7 +249,7 @@ async function confirmSkeleton() {
     store.reset(templateFromServer(cls)); // indices are fresh now: source_index starts over
     savedDoc = store.doc;
     setStatus("saved", `Saved: ${cls.keypoints.length} keypoints, ${cls.connections.length} connections, ${cls.flip_pairs.length} left/right pairs`);
-    if (root.dataset.labelUrl) $("start-labelling").hidden = false;
+    if (root.dataset.labelUrl) showStartLink(true);
     refreshPanel();
   } catch (err) {
     setStatus("error", `Not saved: ${err.message}`);
@@ -332,11 +316,26 @@ window.addEventListener("beforeunload", (ev) => {
 
 window.__template = {
   toClient: (nx, ny) => stage.imageToClient(nx * W, ny * H),
+  hitPx: HIT_PX,
   get doc() { return store.doc; },
   get dirty() { return isDirty(); },
 };
 
+document.querySelectorAll(".swatch-inline[data-color]").forEach((n) => { n.style.background = n.dataset.color; });
+
+async function loadPresets() {
+  try {
+    const res = await fetch(root.dataset.sigmaPresets, { credentials: "same-origin" });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    presets = await res.json();
+    side.kindButtons();
+  } catch (err) {
+    $("sigma-source").textContent = `The sigma presets could not be loaded (${err.message}).`;
+  }
+}
+
 (async function start() {
+  const presetsLoaded = loadPresets();
   try {
     cls = await loadClass(classId);
     store.reset(templateFromServer(cls));
@@ -345,8 +344,9 @@ window.__template = {
     setStatus("error", err.message);
   }
   setTool(cls && cls.keypoints.length ? "select" : "keypoint");
-  if (cls && cls.keypoints.length && root.dataset.labelUrl) $("start-labelling").hidden = false;
+  if (cls && cls.keypoints.length && root.dataset.labelUrl) showStartLink(true);
   stage.fit();
+  await presetsLoaded;
   refreshPanel();
   redraw();
   requestAnimationFrame(() => requestAnimationFrame(() => { window.__templateReady = true; }));

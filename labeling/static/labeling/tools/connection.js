@@ -1,5 +1,5 @@
 // New-connection tool (template editor): click keypoint A, then keypoint B, and a connection in
-// the connection colour picker's colour joins them. A click on empty space (or Esc) drops A.
+// the connection colour picker's colour joins them. A press that hits no point says so and keeps A; Esc drops A.
 
 import { hoverKeypoint, keypointAt } from "./move.js";
 
@@ -11,7 +11,14 @@ export function createConnectionTool(ctx) {
     down(p) {
       const i = keypointAt(ctx, p);
       if (i === null) {
-        tool.pendingA = null;
+        // In this tool every press is meant for a point: a miss is always said.
+        const from = tool.pendingA === null ? null : ctx.store.doc.keypoints[tool.pendingA];
+        if (ctx.miss) {
+          const near = ctx.nearest ? ctx.nearest(p) : null;
+          const hint = near ? ` (nearest: “${near.name}”, ${Math.round(near.px)} px away; a point takes a press within ${ctx.hitPx} px)` : "";
+          ctx.miss(p, from ? `No keypoint there${hint}: click point B for the connection from “${from.name}” (Esc cancels).`
+            : `No keypoint there${hint}: click point A, then point B.`);
+        }
       } else if (tool.pendingA === null) {
         tool.pendingA = i;
         ctx.store.select({ kind: "kp", i });

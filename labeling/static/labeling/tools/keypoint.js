@@ -17,6 +17,7 @@ export function createKeypointTool(ctx) {
       const i = store.doc.keypoints.length;
       const added = store.dispatch({
         type: "addKeypoint", x: clamp(p[0], 0, W) / W, y: clamp(p[1], 0, H) / H, color: ctx.keypointColor(),
+        sigma: ctx.newPointSigma ? ctx.newPointSigma() : undefined,
       });
       if (added) {
         store.select({ kind: "kp", i });

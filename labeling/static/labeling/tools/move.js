@@ -42,6 +42,18 @@ export function dragKeypoint(ctx, i, p) {
   };
 }
 
+/**
+ * A press close to a point that did not take it (within 3 hit radii): say which point and how far, so a
+ * person is not left wondering why nothing moved. A press far from everything just deselects.
+ */
+export function sayNearMiss(ctx, p) {
+  if (!ctx.nearest || !ctx.miss) return;
+  const near = ctx.nearest(p);
+  if (near && near.px < 3 * ctx.hitPx) {
+    ctx.miss(p, `Missed “${near.name}” by ${Math.round(near.px)} px: press on the point (within ${ctx.hitPx} px) to drag it.`);
+  }
+}
+
 export function hoverKeypoint(ctx, p) {
   ctx.setHover(keypointAt(ctx, p));
 }
@@ -55,6 +67,7 @@ export function createMoveTool(ctx) {
       if (i !== null) return dragKeypoint(ctx, i, p);
       const j = connectionAt(ctx, p);
       ctx.store.select(j !== null ? { kind: "conn", i: j } : null);
+      if (j === null) sayNearMiss(ctx, p);
       return null;
     },
     hover: (p) => hoverKeypoint(ctx, p),
