@@ -24,7 +24,7 @@ def counts_from_annotations(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('datasets', '0005_assignments_and_revisions'),
+        ('datasets', '0006_suggestions'),
     ]
 
     operations = [
