@@ -337,3 +337,45 @@ def test_detect_adds_text_to_the_ocr_classes_only(api, session):
     assert [{k: v for k, v in i.items() if k != "text"} for i in read.json()] == plain
     other = _detect(client, body["url"], image=data, conf_thres="0.01", ocr_model="small", ocr_classes="car").json()
     assert all("text" not in i for i in other)
+
+
+def test_onnx_and_torch_engines_of_one_deployment_answer_the_same(api, session):
+    """Switching a deployment's engine (PATCH engine) serves the same model on torch: every instance's box and
+    keypoints within 0.5 px and confidences within 2e-3 on four real photos (measured: <= 0.02 px, <= 3e-4;
+    tests/test_yolo_engine.py compares the raw outputs)."""
+    from tests.yolo_fixtures import COCO_PHOTOS
+
+    body = _create(api, session, public=True)
+    _export_all()
+    client = api.__class__()
+    onnx = [_detect(client, body["url"], image=p.read_bytes(), conf_thres="0.3").json() for p in COCO_PHOTOS]
+    assert api.patch(f"/api/v1/deployments/{body['id']}/", {"engine": "torch"}, format="json").status_code == 200
+    assert DeploymentVersion.objects.get(deployment_id=body["id"]).engine_used == "torch"
+    torch_ = [_detect(client, body["url"], image=p.read_bytes(), conf_thres="0.3").json() for p in COCO_PHOTOS]
+    assert sum(map(len, onnx)) > 0
+    for a_list, b_list in zip(onnx, torch_):
+        assert len(a_list) == len(b_list)
+        for a, b in zip(a_list, b_list):
+            assert a["class"] == b["class"] and abs(a["confidence"] - b["confidence"]) <= 2e-3
+            for k in ("x", "y", "width", "height"):
+                assert abs(a[k] - b[k]) <= 0.5
+            for ka, kb in zip(a["keypoints"], b["keypoints"]):
+                assert abs(ka["x"] - kb["x"]) <= 0.5 and abs(ka["y"] - kb["y"]) <= 0.5
+                assert abs(ka["confidence"] - kb["confidence"]) <= 2e-3
+    api.patch(f"/api/v1/deployments/{body['id']}/", {"engine": "onnx"}, format="json")
+    assert DeploymentVersion.objects.get(deployment_id=body["id"]).engine_used == "onnx"  # its export is kept
+
+
+def test_the_playground_calls_with_its_session_and_csrf_token(user, session, api):
+    from django.test import Client
+
+    body = _create(api, session, engine="torch")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    image = {"image": SimpleUploadedFile("p.jpg", photo_bytes(0))}
+    assert browser.post(body["url"], image).status_code == 403  # no CSRF token: a cross-site form cannot call
+    browser.get("/accounts/login/")
+    token = browser.cookies["csrftoken"].value
+    answer = browser.post(body["url"], {"image": SimpleUploadedFile("p.jpg", photo_bytes(0))},
+                          HTTP_X_CSRFTOKEN=token)
+    assert answer.status_code == 200, answer.json()
