@@ -1,7 +1,9 @@
-"""Production serving: a real gunicorn process with config/gunicorn.conf.py, on a free port, against the test
-database, answers pages, the API with a token, and static files (the Swagger UI bundle, via WhiteNoise)."""
+"""Production serving: the Dockerfile's own start command (migrate, then gunicorn with config/gunicorn.conf.py),
+run as a real process on a free port against the test database, answers pages, the API with a token, and static
+files (the Swagger UI bundle, via WhiteNoise)."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,7 +19,6 @@ from tests.conftest import worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REPO = Path(__file__).resolve().parent.parent
-CONFIG = REPO / "config" / "gunicorn.conf.py"
 
 
 def free_port() -> int:
@@ -26,14 +27,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def dockerfile_command() -> str:
+    """The shell command of the Dockerfile's `CMD ["sh", "-c", "..."]`."""
+    [line] = [ln for ln in (REPO / "Dockerfile").read_text().splitlines() if ln.startswith("CMD ")]
+    shell, flag, command = json.loads(line[4:])
+    assert (shell, flag) == ("sh", "-c")
+    return command
+
+
+def test_the_image_and_compose_serve_with_gunicorn_and_our_config():
+    command = dockerfile_command()
+    assert "gunicorn -c config/gunicorn.conf.py config.wsgi" in command and "runserver" not in command
+    import yaml
+
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    assert "command" not in compose["services"]["web"]  # the image's CMD: gunicorn
+    assert "runserver" not in (REPO / "docker-compose.yml").read_text()
+
+
 @pytest.fixture
 def gunicorn(tmp_path):
-    """Start `gunicorn -c config/gunicorn.conf.py config.wsgi` (2 workers x 2 threads, from the environment)."""
+    """Run the Dockerfile's start command (2 workers x 2 threads, from the environment) with this venv's
+    `python` and `gunicorn` first on PATH."""
     port = free_port()
     log = tmp_path / "gunicorn.log"
     env = worker_env({"WEB_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "WEB_THREADS": "2",
                       "WEB_TIMEOUT": "60", "DEBUG": "false"})
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "config.wsgi"], cwd=REPO, env=env,
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    proc = subprocess.Popen(["sh", "-c", dockerfile_command()], cwd=REPO, env=env,
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
