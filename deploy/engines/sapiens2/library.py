@@ -150,6 +150,9 @@ def sapiens_pose(input_path: str | os.PathLike, output_dir: str | os.PathLike, m
             except (PosedeckError, OSError) as exc:  # this file fails; the others go on
                 code = exc.code if isinstance(exc, PosedeckError) else "io_error"
                 failures.append({"input": str(path), "error": code, "message": str(exc)})
+            except Exception as exc:  # noqa: BLE001 - a file nobody foresaw still must not abort the folder
+                failures.append({"input": str(path), "error": "internal_error",
+                                 "message": f"{path.name}: {type(exc).__name__}: {exc}"})
 
     seconds = time.perf_counter() - started
     frames = sum(o.get("frames", 1) for o in outputs)
