@@ -132,3 +132,11 @@ def test_defaults_are_upstreams_demo_defaults_on_every_device():
     assert library["flip_test"].default is True and library["dtype"].default is None
     assert library["bbox_thres"].default == 0.3 and library["nms_thres"].default == 0.3
     assert inspect.signature(Sapiens2Engine).parameters["flip_test"].default is True
+
+
+def test_paths_the_system_refuses_are_returned_errors_not_exceptions(person_root, tmp_path):
+    too_long = "x" * 5000  # over NAME_MAX: stat() itself fails with ENAMETOOLONG
+    for source, target in ((tmp_path / too_long, tmp_path / "out"), (sample_photo(), tmp_path / too_long)):
+        result = sapiens_pose(str(source), str(target), device="cpu", checkpoint_root=person_root)
+        assert result["status"] == "error" and result["error"] == "io_error"
+        assert "too long" in result["message"].lower() and result["content"][0]["text"] == result["message"]
