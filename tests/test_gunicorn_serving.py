@@ -57,7 +57,7 @@ def gunicorn(tmp_path):
     proc = subprocess.Popen(["sh", "-c", dockerfile_command()], cwd=REPO, env=env,
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while True:
         if proc.poll() is not None:
             raise AssertionError(f"gunicorn exited {proc.returncode}:\n{log.read_text()[-4000:]}")
@@ -65,7 +65,7 @@ def gunicorn(tmp_path):
             requests.get(f"{base}/accounts/login/", timeout=5)
             break
         except requests.ConnectionError:
-            assert time.monotonic() < deadline, f"gunicorn did not answer in 90 s:\n{log.read_text()[-4000:]}"
+            assert time.monotonic() < deadline, f"gunicorn did not answer in 180 s:\n{log.read_text()[-4000:]}"
             time.sleep(0.3)
     proc.base, proc.log = base, log
     yield proc
