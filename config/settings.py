@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    # Swagger UI and Redoc bundles served from our own static files: /api/docs/ works offline.
+    "drf_spectacular_sidecar",
     "accounts",
     "datasets",
     "labeling",
@@ -155,6 +157,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set: several serializers share a `format` field with different choices.
     "ENUM_NAME_OVERRIDES": {"DatasetFormatEnum": ["coco", "yolo"]},
+    # Swagger UI's JavaScript, CSS and favicon from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport (no server needed).
