@@ -149,6 +149,7 @@ BACKUP_EXPORTERS = [
     "accounts.backup.WorkspaceExporter",
     "datasets.backup.DatasetsExporter",
     "training.backup.TrainingExporter",
+    "deploy.backup.DeployExporter",
 ]
 
 SPECTACULAR_SETTINGS = {

@@ -379,3 +379,24 @@ def test_the_playground_calls_with_its_session_and_csrf_token(user, session, api
     answer = browser.post(body["url"], {"image": SimpleUploadedFile("p.jpg", photo_bytes(0))},
                           HTTP_X_CSRFTOKEN=token)
     assert answer.status_code == 200, answer.json()
+
+
+def test_backup_restores_deployments_settings_versions_and_files_under_new_ids(api, session, user, tmp_path):
+    from config import storage
+    from config.backup import backup_workspace, restore_workspace
+
+    body = _create(api, session, engine="torch", monthly_quota=9, burst_per_minute=2,
+                   allowed_origins=["https://shop.example"])
+    _key(api, body["id"])
+    archive = tmp_path / "ws.zip"
+    backup_workspace(personal_workspace(user), str(archive))
+    workspace, report = restore_workspace(str(archive), owner=user, name="restored")
+    restored = Deployment.objects.get(workspace=workspace)
+    assert restored.pk != body["id"] and restored.slug != body["slug"]
+    assert (restored.name, restored.monthly_quota, restored.burst_per_minute, restored.allowed_origins) == \
+        ("people", 9, 2, ["https://shop.example"])
+    version = restored.versions.get()
+    assert version.active and version.weights == f"deployments/{restored.pk}/v1/model.pt"
+    assert storage.exists(version.weights) and version.training_session.workspace_id == workspace.pk
+    assert not restored.keys.exists()  # keys are secrets of the old install
+    assert restored.keypoint_names_by_class() == {"person": COCO_NAMES}
