@@ -159,7 +159,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set: several serializers share a `format` field with different choices.
-    "ENUM_NAME_OVERRIDES": {"DatasetFormatEnum": ["coco", "yolo"]},
+    "ENUM_NAME_OVERRIDES": {"DatasetFormatEnum": ["coco", "yolo"],
+                            "DeploymentKindEnum": ["custom", "sapiens2"]},  # issue 11
     # Swagger UI's JavaScript, CSS and favicon from drf-spectacular-sidecar's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
