@@ -400,3 +400,28 @@ def test_backup_restores_deployments_settings_versions_and_files_under_new_ids(a
     assert storage.exists(version.weights) and version.training_session.workspace_id == workspace.pk
     assert not restored.keys.exists()  # keys are secrets of the old install
     assert restored.keypoint_names_by_class() == {"person": COCO_NAMES}
+
+
+def test_server_side_failures_answer_json_500(api, session, settings):
+    """A stored model that was damaged, and one that is gone, answer JSON 500s (the seed platform's clients
+    parse the body of a 500)."""
+    import shutil
+
+    from config import storage
+
+    body = _create(api, session, engine="torch", public=True)
+    deployment = Deployment.objects.get(pk=body["id"])
+    version = deployment.active_version
+    default_cache().clear()
+    local = serving.version_dir(version) / "model.pt"
+    storage.materialize(version.weights, local)
+    local.unlink()
+    local.write_bytes(b"damaged")  # a broken file where the model was
+    damaged = _detect(api.__class__(), body["url"])
+    assert damaged.status_code == 500 and damaged.json()["error"] == "model_unusable", damaged.json()
+    assert damaged["Access-Control-Allow-Origin"] == "*"
+    shutil.rmtree(serving.version_dir(version))
+    storage.delete(version.weights)  # the storage lost the file
+    gone = _detect(api.__class__(), body["url"])
+    assert gone.status_code == 500 and gone["Content-Type"] == "application/json"
+    assert gone.json()["error"] == "server_error" and gone.json()["message"]
