@@ -2,6 +2,10 @@
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
+# Tesseract for the detect endpoint's OCR (ocr_model=small; docs/deploy.md "OCR"), English and German.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu \
+ && rm -rf /var/lib/apt/lists/*
 COPY requirements/ requirements/
 RUN pip install torch==2.14.1 torchvision==0.29.1 \
  && pip install -r requirements/base.txt \
