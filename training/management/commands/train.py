@@ -15,6 +15,7 @@ from config.errors import DomainError
 from datasets.models import Dataset
 from training import files, services
 from training.engine import algorithms
+from training.engine.params import RANGES, TrainingParams
 from training.models import TrainingSession
 
 
@@ -61,13 +62,12 @@ class Command(BaseCommand):
                             help="who trains: a member of the dataset's workspace (needed when a name is ambiguous)")
         parser.add_argument("--workspace", help="the dataset's workspace, id or name")
         parser.add_argument("--model", default=algorithms.DEFAULT, help=f"pose model config (default {algorithms.DEFAULT})")
-        parser.add_argument("--epochs", type=int, default=300)
-        parser.add_argument("--batch", default="16", help='batch size or "auto"')
-        parser.add_argument("--imgsz", type=int, default=640)
-        parser.add_argument("--patience", type=int, default=100)
-        parser.add_argument("--nbs", type=int, default=None)
-        parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--no-plots", action="store_true")
+        defaults = TrainingParams.defaults()
+        for name in TrainingParams.names():  # one option per training parameter, same names as the API
+            if name == "plots":
+                parser.add_argument("--no-plots", action="store_true", help="let Ultralytics write no plots")
+            else:
+                parser.add_argument(f"--{name}", default=None, help=f"{RANGES[name].help} (default {defaults[name]})")
         parser.add_argument("--classes", help="comma-separated class ids (default: all)")
         parser.add_argument("--name", default="")
         parser.add_argument("--weights", help="initial weights: a local Ultralytics .pt file")
@@ -113,9 +113,7 @@ class Command(BaseCommand):
                     initial_session = TrainingSession.objects.filter(pk=opts["from_session"]).first()
                     source = f"session_{opts['from_kind']}"
                 classes = [int(c) for c in opts["classes"].split(",")] if opts["classes"] else None
-                params = {"epochs": opts["epochs"], "batch": opts["batch"], "imgsz": opts["imgsz"],
-                          "patience": opts["patience"], "plots": not opts["no_plots"], "nbs": opts["nbs"],
-                          "seed": opts["seed"]}
+                params = {n: (not opts["no_plots"]) if n == "plots" else opts[n] for n in TrainingParams.names()}
                 from django.contrib.auth import get_user_model
 
                 user = (get_user_model().objects.filter(username=opts["user"]).first() if opts["user"] else None) \
