@@ -71,6 +71,9 @@ class Command(BaseCommand):
         parser.add_argument("--classes", help="comma-separated class ids (default: all)")
         parser.add_argument("--name", default="")
         parser.add_argument("--weights", help="initial weights: a local Ultralytics .pt file")
+        parser.add_argument("--pretrained", metavar="NAME",
+                            help="start from an Ultralytics COCO-pretrained checkpoint in WEIGHTS_DIR, e.g. "
+                                 "yolo11n-pose.pt (see `manage.py fetch_weights --list`)")
         parser.add_argument("--from-session", type=int, help="initial weights from this session")
         parser.add_argument("--from-kind", choices=["best", "last"], default="best")
         parser.add_argument("--resume", type=int, metavar="SESSION", help="resume a cancelled or failed session")
@@ -107,7 +110,9 @@ class Command(BaseCommand):
                     raise CommandError("name a dataset (id or name), or pass --resume SESSION")
                 dataset = self._dataset(opts["dataset"], opts["user"], opts["workspace"])
                 source, initial_session, weights_file = TrainingSession.WEIGHTS_NONE, None, None
-                if opts["weights"]:
+                if opts["pretrained"]:
+                    source = f"{TrainingSession.WEIGHTS_PRETRAINED}:{opts['pretrained']}"
+                elif opts["weights"]:
                     source, weights_file = TrainingSession.WEIGHTS_UPLOAD, open(opts["weights"], "rb")
                 elif opts["from_session"]:
                     initial_session = TrainingSession.objects.filter(pk=opts["from_session"]).first()
@@ -143,6 +148,13 @@ class Command(BaseCommand):
         if session.final_metrics:
             shown = {k: round(v, 4) for k, v in session.final_metrics.items() if isinstance(v, float)}
             self.stdout.write(f"final metrics: {shown}")
+        if session.coco:
+            self.stdout.write(f"COCO keypoint AP (pycocotools, val): {session.coco.get('ap')} "
+                              f"(AP50 {session.coco.get('ap50')}, AP75 {session.coco.get('ap75')}, "
+                              f"AR {session.coco.get('ar')})")
+        if session.transferred:
+            self.stdout.write(f"transferred {session.transferred['transferred']}/{session.transferred['total']} "
+                              "layers from the initial weights")
         if session.evaluation:
             self.stdout.write(f"evaluation: PCK@0.05 {session.evaluation.get('pck')}, mean OKS "
                               f"{session.evaluation.get('mean_oks')}")
