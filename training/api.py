@@ -177,7 +177,8 @@ def _evaluation_body(session: TrainingSession) -> dict:
             for i, ex in enumerate(result.get("examples", []))]}
         result.setdefault("sigmas_source", "")
         result.setdefault("val_fallback", False)
-    return {"status": session.evaluation_status, "error": session.evaluation_error, "result": result}
+    return {"status": session.evaluation_status, "error": session.evaluation_error, "result": result,
+            "coco": session.coco}
 
 
 class SessionEvaluation(APIView):

@@ -223,6 +223,10 @@ class EvaluationSerializer(serializers.Serializer):
     status = serializers.CharField(help_text='"" (not run), queued, running, done or failed')
     error = serializers.CharField(allow_blank=True)
     result = EvaluationResultSerializer(allow_null=True)
+    coco = serializers.DictField(allow_null=True, help_text="COCO keypoint AP of best.pt on the frozen val split "
+                                                            "(ap, ap50, ap75, ar, instances, matched, "
+                                                            "people_without_keypoints, crowd_regions, per_keypoint, "
+                                                            "classes, method); null before training completes.")
 
 
 # ---------------------------------------------------------------- issue 12
