@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from tests.training_fixtures import coco_dataset, import_subset, jpeg_bytes, start, upload  # noqa: F401
+from tests.training_fixtures import coco_dataset, jpeg_bytes, start, upload  # noqa: F401
 
 CASE = Path("/work/shared/cases/fliplr-on-without-pairs")
 CASE_CLASSES = [

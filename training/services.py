@@ -162,7 +162,10 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
         checkpoint = _pretrained_checkpoint(initial_weights)
         source_path, weights_name, initial_session = checkpoint.path, checkpoint.name, None
         initial_weights = TrainingSession.WEIGHTS_PRETRAINED
-        algorithm = checkpoint.algorithm  # the checkpoint brings its architecture
+        if algorithm != checkpoint.algorithm:  # the checkpoint brings its architecture
+            warnings.append(f"{checkpoint.name} brings its own architecture: the session trains "
+                            f"{checkpoint.algorithm}, not {algorithm}")
+            algorithm = checkpoint.algorithm
     elif initial_weights == TrainingSession.WEIGHTS_NONE:
         initial_session, weights_name = None, ""
     else:
