@@ -4,6 +4,7 @@ fixture never does, so nothing here trains; test_training_e2e.py trains through 
 """
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -273,7 +274,13 @@ def test_owner_sees_pages_and_weights_404_before_training(api, user, coco_datase
     log = api.get(f"/api/v1/training-sessions/{s['id']}/log/?lines=5").json()
     assert any("queued" in line for line in log["lines"])
     ev = api.get(f"/api/v1/training-sessions/{s['id']}/evaluation/").json()
-    assert ev == {"status": "", "error": "", "result": None}
+    assert ev == {"status": "", "error": "", "result": None, "coco": None}
+    # The frozen val ground truth exists from the start; the predictions only once training completes.
+    assert api.get(f"/api/v1/training-sessions/{s['id']}/coco/predictions").status_code == 404
+    truth = api.get(f"/api/v1/training-sessions/{s['id']}/coco/ground_truth")
+    assert truth.status_code == 200 and truth["Content-Disposition"].startswith("attachment")
+    gt = json.loads(b"".join(truth.streaming_content))
+    assert len(gt["images"]) == s["val_images"] and gt["categories"][0]["sigmas"][0] == 0.026
     assert api.post(f"/api/v1/training-sessions/{s['id']}/evaluation/").status_code == 409
     browser = Client()
     browser.force_login(user)
