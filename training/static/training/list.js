@@ -68,7 +68,7 @@ async function loadCheck(id) {
     div.textContent = text;
     box.appendChild(div);
   };
-  line("muted", `People with keypoints: ${check.train.instances} in train, ${check.val.instances} in val; `
+  line("muted", `People with keypoints a session would use: ${check.train.instances} in train, ${check.val.instances} in val; `
     + `people without keypoints: ${check.train.people_without_keypoints + check.val.people_without_keypoints} (they are kept, and COCO AP ignores them).`);
   if (check.error && check.error.error === "not_enough_people") line("errorbox", check.error.message);
   else if (check.message) line("warn", check.message);
