@@ -295,3 +295,27 @@ def test_a_session_without_flip_pairs_trains_with_fliplr_0_from_a_pretrained_sta
     plain = plain_cocoeval(gt, preds) if preds else {}
     assert abs((s.coco["ap"] or 0.0) - plain.get(gt["categories"][0]["id"], 0.0)) <= 1e-9
     assert api.get(f"/api/v1/training-sessions/{pk}/coco/other").status_code == 404
+
+
+def test_the_per_keypoint_evaluation_scores_each_class_with_its_own_sigmas():
+    """Multi-class sessions: the evaluation page's per-keypoint table uses each class's sigmas and names."""
+    from training.engine.evaluate import PerClassAccumulator
+    from training.metrics import KeypointAccumulator
+
+    hand = {"name": "hand", "keypoints": ["wrist", "tip"], "sigmas": [0.02, 0.02]}
+    tool = {"name": "tool", "keypoints": ["grip", "end"], "sigmas": [0.1, 0.1]}
+    gt = np.array([[[10, 10, 2], [30, 30, 2]], [[60, 60, 2], [90, 80, 2]]], dtype=float)
+    boxes = [[5, 5, 30, 30], [55, 55, 40, 30]]
+    pred = gt.copy()
+    pred[:, :, :2] += 2.0
+    acc = PerClassAccumulator([hand, tool])
+    acc.add_image(gt, boxes, [0, 1], pred, [0.9, 0.8], [0, 1])
+    rows = acc.result()["keypoints"]
+    assert [(r["class"], r["name"], r["sigma"]) for r in rows] == [
+        ("hand", "wrist", 0.02), ("hand", "tip", 0.02), ("tool", "grip", 0.1), ("tool", "end", 0.1)]
+    own = KeypointAccumulator(tool["sigmas"], tool["keypoints"])
+    own.add_image(gt[1:], boxes[1:], [0], pred[1:], [0.8], [0])
+    first = KeypointAccumulator(hand["sigmas"], tool["keypoints"])
+    first.add_image(gt[1:], boxes[1:], [0], pred[1:], [0.8], [0])
+    assert rows[2]["oks_share"] == own.result()["keypoints"][0]["oks_share"]
+    assert rows[2]["oks_share"] > first.result()["keypoints"][0]["oks_share"]  # the first class's would be harsher

@@ -323,7 +323,9 @@ def session_evaluate(*, session_id: int) -> TrainingSession | None:
             weights=str(weights), data_yaml=str(materialize(session.pk)), sigmas=skeleton["sigmas"],
             kpt_names=skeleton.get("keypoint_names"),
             skeletons={i: c.get("connections", []) for i, c in enumerate(skeleton.get("classes", []))},
-            out_dir=str(out_dir), imgsz=int(session.params.get("imgsz", 640)))
+            out_dir=str(out_dir), imgsz=int(session.params.get("imgsz", 640)),
+            classes=[{"name": c["name"], "keypoints": c["keypoints"], "sigmas": c.get("sigmas") or skeleton["sigmas"]}
+                     for c in skeleton.get("classes", [])])
         for example in result.get("examples", []):
             storage.save_path(files.evaluation_name(session.pk, example["file"]), out_dir / example["file"])
     except Exception as exc:
