@@ -319,3 +319,16 @@ def test_the_per_keypoint_evaluation_scores_each_class_with_its_own_sigmas():
     first.add_image(gt[1:], boxes[1:], [0], pred[1:], [0.8], [0])
     assert rows[2]["oks_share"] == own.result()["keypoints"][0]["oks_share"]
     assert rows[2]["oks_share"] > first.result()["keypoints"][0]["oks_share"]  # the first class's would be harsher
+
+
+def test_images_that_share_a_bare_name_get_distinct_names_in_the_snapshot():
+    """Ultralytics names its val predictions by the bare file name; the COCO AP maps that name back to an image."""
+    from training.snapshot import _unique_basenames
+
+    images = [{"file_name": n} for n in ("cam1/f.jpg", "cam2/f.jpg", "g.jpg", "cam1__f.jpg", "other/F.JPG", "x/y.png")]
+    _unique_basenames(images)
+    names = [i["file_name"] for i in images]
+    assert names[2] == "g.jpg" and names[5] == "x/y.png"  # no clash: unchanged
+    bare = [n.rsplit("/", 1)[-1].casefold() for n in names]
+    assert len(set(bare)) == len(bare), names
+    assert names[1] == "cam2__f.jpg" and names[3] == "cam1__f.jpg"

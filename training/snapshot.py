@@ -71,6 +71,7 @@ def snapshot_create(*, session_id: int, dataset: Dataset, classes: list[Skeleton
         warnings.append(f"the classes have different OKS sigmas; Ultralytics' loss and its own mAP use those of "
                         f"{classes[0].name!r}; the COCO AP scores each class with its own")
     images = [{**_image_json(rec), "stored": image.file.name} for rec, image in export.records()]
+    _unique_basenames(images)
     plan = split_check.check_split(images)
     if not plan.ok:
         raise NotEnoughPeople(plan.message, field="split", train=vars(plan.train), val=vars(plan.val))
@@ -90,6 +91,31 @@ def snapshot_create(*, session_id: int, dataset: Dataset, classes: list[Skeleton
     storage.save_replace(files.coco_name(session_id, "ground_truth"), json.dumps(truth).encode())
     return Snapshot(train_images=train, val_images=val, skeleton=skeleton, warnings=warnings,
                     split_check=plan.as_dict())
+
+
+def _unique_basenames(images: list[dict]) -> None:
+    """Give images whose file name without folders is shared (cam1/f.jpg, cam2/f.jpg) a flattened name in the
+    snapshot (cam1__f.jpg): Ultralytics' validator names its predictions by that bare name, which the COCO AP maps
+    back to image ids. Other names stay as they are."""
+    def base(name: str) -> str:
+        return name.rsplit("/", 1)[-1].casefold()
+
+    counts: dict[str, int] = {}
+    for image in images:
+        counts[base(image["file_name"])] = counts.get(base(image["file_name"]), 0) + 1
+    taken = {base(i["file_name"]) for i in images if counts[base(i["file_name"])] == 1}
+    for image in images:
+        name = image["file_name"]
+        if counts[base(name)] == 1:
+            continue
+        flat = name.replace("/", "__")
+        stem, dot, ext = flat.rpartition(".")
+        candidate, n = flat, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{stem}_{n}{dot}{ext}" if dot else f"{flat}_{n}"
+        taken.add(candidate.casefold())
+        image["file_name"] = candidate
 
 
 def _image_json(rec: ImageRecord) -> dict:
