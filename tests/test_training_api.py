@@ -93,8 +93,10 @@ def test_custom_skeleton_gets_uniform_sigmas_unless_the_class_has_its_own(api, d
     data = snapshot_yaml(s["id"])
     assert data["kpt_oks_sigmas"] == [pytest.approx(1 / 3, abs=1e-5)] * 3
     assert s["val_images"] == 1 and s["train_images"] == 1
+    assert any("'tri' has no OKS sigmas of its own" in w and "0.333333" in w for w in s["warnings"])
     api.patch(f"/api/v1/classes/{cls['id']}/", {"sigmas": [0.1, 0.2, 0.3]}, format="json")
     s2 = start(api, dataset["id"]).json()
+    assert not any("no OKS sigmas" in w for w in s2["warnings"])
     data2 = snapshot_yaml(s2["id"])
     assert data2["kpt_oks_sigmas"] == [0.1, 0.2, 0.3]
 

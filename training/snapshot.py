@@ -70,6 +70,11 @@ def snapshot_create(*, session_id: int, dataset: Dataset, classes: list[Skeleton
     if len({tuple(c["sigmas"]) for c in skeleton["classes"]}) > 1:
         warnings.append(f"the classes have different OKS sigmas; Ultralytics' loss and its own mAP use those of "
                         f"{classes[0].name!r}; the COCO AP scores each class with its own")
+    for c in skeleton["classes"]:
+        if c["sigmas_source"] == "uniform":
+            warnings.append(f"class {c['name']!r} has no OKS sigmas of its own: it trains and is scored with the "
+                            f"uniform default 1/K = {c['sigmas'][0]:g}, which depends on its number of keypoints, not "
+                            "on how precise they are; set them in the template editor (presets there)")
     images = [{**_image_json(rec), "stored": image.file.name} for rec, image in export.records()]
     _unique_basenames(images)
     plan = split_check.check_split(images)
