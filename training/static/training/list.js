@@ -103,7 +103,8 @@ async function loadWorkers() {
 
 function sessionRow(s) {
   const tr = document.createElement("tr");
-  const cells = [s.id, "", s.dataset_name, s.algorithm, "", `${s.epoch}/${s.epochs || s.params.epochs}`, formatNumber(s.best_fitness),
+  const cells = [s.id, "", s.dataset_name, s.algorithm, "", `${s.epoch}/${s.epochs || s.params.epochs}`,
+    formatNumber(s.coco ? s.coco.ap : null, 3), formatNumber(s.best_fitness),
     new Date(s.created_at).toLocaleString()];
   for (const c of cells) {
     const td = document.createElement("td");
