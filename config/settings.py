@@ -108,6 +108,13 @@ TRAINING_MAX_WEIGHTS_BYTES = env.int("TRAINING_MAX_WEIGHTS_BYTES", default=2 * 1
 # Where a gpu worker builds a session's YOLO folder and lets Ultralytics write its run (local to the worker;
 # everything kept goes to the storage).
 TRAINING_WORK_DIR = Path(env("TRAINING_WORK_DIR", default=str(VAR_DIR / "work" / "training")))
+# Ultralytics' COCO-pretrained pose checkpoints (yolo11n-pose.pt ... yolo26x-pose.pt) that the training form offers;
+# `manage.py fetch_weights <name>` fills it on a machine that is online (docs/training.md).
+WEIGHTS_DIR = Path(env("WEIGHTS_DIR", default=str(VAR_DIR / "weights")))
+# COCO keypoint AP on the val split every N epochs (the last epoch and best.pt's final validation always).
+TRAINING_COCO_EVERY = env.int("TRAINING_COCO_EVERY", default=1)
+# The largest COCO results file POST /api/v1/datasets/<id>/evaluate/ takes.
+EVALUATE_MAX_PREDICTIONS_BYTES = env.int("EVALUATE_MAX_PREDICTIONS_BYTES", default=200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 2000
