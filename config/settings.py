@@ -136,6 +136,8 @@ REST_FRAMEWORK = {
     # JSON bodies go through a depth-limited parser (config.parsers): deep nesting is a 400, not a 500.
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
+    # Proxies in front that append to X-Forwarded-For; 0: throttles use REMOTE_ADDR (a client cannot pick it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "URL_FORMAT_OVERRIDE": None,  # ?format= is ours (export format), not DRF's renderer switch
 }
 API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)

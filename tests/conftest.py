@@ -20,6 +20,16 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # ---------------------------------------------------------------- media and users
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: log-in throttle counters (accounts.throttles) never carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TRAINING_WORK_DIR = tmp_path / "work" / "training"
