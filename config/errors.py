@@ -110,9 +110,10 @@ class ApiErrorMiddleware:
                 and not response.get("Content-Type", "").startswith("application/json")
                 and not getattr(response, "streaming", False)):
             fixed = api_error_response(response.status_code, _message_for(request, response.status_code))
-            for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-                if header in response:
-                    fixed[header] = response[header]
+            for header, value in response.items():  # Allow, Retry-After, security headers set further in...
+                if header.lower() not in ("content-type", "content-length"):
+                    fixed[header] = value
+            fixed.cookies = response.cookies
             return fixed
         return response
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our own static files (no CDN)
     "accounts",
     "datasets",
     "labeling",
@@ -202,6 +203,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set: several serializers share a `format` field with different choices.
     "ENUM_NAME_OVERRIDES": {"DatasetFormatEnum": ["coco", "yolo"]},
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport (no server needed).
