@@ -1,6 +1,7 @@
 """Log-in throttles: attempts counted per client address and per account name, in the Django cache.
 
-Both log-in doors use them: the page (`accounts.views.LoginView`) and `POST /api/v1/auth/token/`. Every
+Every log-in door uses them: the page (`accounts.views.LoginView`), `POST /api/v1/auth/token/`, and the Django
+admin's log-in form (`throttle_admin_login`). Every
 attempt counts (a success too: a script should keep a named token rather than log in in a loop). Past
 `settings.LOGIN_THROTTLE_RATES` ("address": default 30/min, "account": default 10/min) the answer is 429 with
 `Retry-After` (seconds) until the oldest counted attempt leaves the window. Per address stops one client from
@@ -71,3 +72,28 @@ def login_wait(request) -> int | None:
         if not throttle.allow_request(request, None):
             waits.append(throttle.wait() or 1)
     return max(1, int(round(max(waits)))) if waits else None
+
+
+def throttle_admin_login() -> None:
+    """The Django admin's log-in form is a third door to the same accounts: count it with the same throttles
+    (called once from AccountsConfig.ready, before the admin builds its URLs)."""
+    from django.contrib import admin
+    from django.http import HttpResponse
+
+    site = admin.site
+    if getattr(site.login, "throttled", False):
+        return
+    plain_login = site.login
+
+    def login(request, extra_context=None):
+        if request.method == "POST":
+            wait = login_wait(request)
+            if wait is not None:
+                response = HttpResponse(f"Too many log-in attempts. Try again in {wait} seconds.\n", status=429,
+                                        content_type="text/plain; charset=utf-8")
+                response["Retry-After"] = str(wait)
+                return response
+        return plain_login(request, extra_context)
+
+    login.throttled = True
+    site.login = login

@@ -72,6 +72,18 @@ def test_login_page_is_throttled_with_the_same_counters(rates, user):
     assert ok.status_code == 200
 
 
+def test_the_admin_login_form_counts_with_the_same_throttles(rates, user):
+    from django.test import Client
+
+    for i in range(3):
+        r = Client(REMOTE_ADDR=f"10.0.6.{i}").post("/admin/login/", {"username": "alice", "password": "nope"})
+        assert r.status_code == 200
+    r = Client(REMOTE_ADDR="10.0.6.9").post("/admin/login/", {"username": "alice", "password": "nope"})
+    assert_throttled(r)
+    assert b"Too many log-in attempts" in r.content
+    assert page_attempt("alice", addr="10.0.6.10").status_code == 429
+
+
 def test_a_successful_login_below_the_limit_still_works(rates, user):
     from django.test import Client
 

@@ -92,6 +92,14 @@ def test_an_uncaught_exception_is_a_json_500_and_is_logged(settings, caplog):
     assert page.status_code == 500 and not page["Content-Type"].startswith("application/json")
 
 
+def test_a_recursion_error_anywhere_under_api_is_a_json_400(settings):
+    settings.ROOT_URLCONF = "tests.fault_urls"
+    client = APIClient(raise_request_exception=False)
+    for url in ("/api/v1/test-deep/", "/api/v1/test-deep-plain/"):  # a DRF view, a plain Django view
+        body = assert_json_error(client.get(url), 400)
+        assert body == {"error": "too_deep", "message": "the input is nested too deeply"}
+
+
 # ---------------------------------------------------------------- zips without images
 def _zip(entries: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
