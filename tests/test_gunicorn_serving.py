@@ -64,7 +64,7 @@ def gunicorn(tmp_path):
         try:
             requests.get(f"{base}/accounts/login/", timeout=5)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still booting under load
             assert time.monotonic() < deadline, f"gunicorn did not answer in 180 s:\n{log.read_text()[-4000:]}"
             time.sleep(0.3)
     proc.base, proc.log = base, log
