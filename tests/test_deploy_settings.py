@@ -30,7 +30,10 @@ def documented_production_env() -> dict[str, str]:
 
 
 def manage(args, env_extra: dict[str, str]):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")}
+    # A clean start: nothing of this test run (the browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE, which the deploy
+    # check rightly refuses) and none of the settings under test.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k not in ("SECRET_KEY", "DEBUG")
+           and k not in documented_production_env()}
     env.update(env_extra)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=300)
