@@ -9,6 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from config import security as _security
+from config.secret_key import InsecureSecretKey
+from config.secret_key import secret_key as _secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -17,7 +22,12 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="posedeck-dev-key-change-me-in-production-0123456789")
+# config.secret_key: SECRET_KEY from the environment, else (DEBUG off) one generated once into var/secret_key;
+# the public development key is refused without DEBUG.
+try:
+    SECRET_KEY = _secret_key(from_env=env("SECRET_KEY", default=""), debug=DEBUG, path=VAR_DIR / "secret_key")
+except InsecureSecretKey as _exc:
+    raise ImproperlyConfigured(str(_exc)) from None
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -43,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
+    "config.errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,8 +142,47 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
+    # JSON bodies go through a depth-limited parser (config.parsers): deep nesting is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    # Proxies in front that append to X-Forwarded-For; 0: throttles use REMOTE_ADDR (a client cannot pick it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "URL_FORMAT_OVERRIDE": None,  # ?format= is ours (export format), not DRF's renderer switch
 }
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+
+# Abuse (docs/operations.md). Log-in attempts (the page and POST /api/v1/auth/token/) are counted per
+# address and per account name in the cache; past the rate the answer is 429 with Retry-After.
+LOGIN_THROTTLE_RATES = {
+    "address": env("LOGIN_RATE_PER_ADDRESS", default="30/min"),
+    "account": env("LOGIN_RATE_PER_ACCOUNT", default="10/min"),
+}
+# Sign-up: off closes the sign-up page to everyone but holders of a valid invitation link.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+# The cache holds the throttle counters: per process in memory by default; set CACHE_URL (e.g.
+# redis://127.0.0.1:6379/1) so that several server processes count together.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://posedeck")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"].setdefault("KEY_PREFIX", "posedeck")
+
+# Security headers (config.security adds the Content-Security-Policy; SecurityMiddleware the rest).
+CONTENT_SECURITY_POLICY = env("CONTENT_SECURITY_POLICY", default=_security.DEFAULT_POLICY)
+PERMISSIONS_POLICY = env("PERMISSIONS_POLICY", default=_security.DEFAULT_PERMISSIONS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Behind HTTPS in production (all documented in docs/operations.md; off by default so `make run` works over
+# plain http://127.0.0.1).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):  # a proxy in front terminates TLS and says so
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # API tokens (accounts.tokens, on django-rest-knox): only a SHA-512 digest is stored; every token expires.
 # A token from POST /api/v1/auth/token/ lasts API_TOKEN_DAYS; a user keeps at most API_TOKEN_LOGIN_LIMIT of
 # those (the oldest is revoked first). Named tokens from the "API tokens" page last 1-365 days, as chosen.

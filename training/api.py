@@ -6,12 +6,13 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Action
 from config import storage
+from config.parsers import JSONParser
 from accounts.selectors import workspace_from_request
 from config.errors import InvalidInput, TooLarge
 from django.conf import settings
@@ -108,9 +109,10 @@ class SessionDetail(APIView):
     @extend_schema(request=SessionUpdateSerializer, responses={200: TrainingSessionSerializer, **ERRORS})
     def patch(self, request, pk):
         session = selectors.session_get(request.user, pk, Action.TRAIN)
-        data = SessionUpdateSerializer(data=request.data)
+        data = SessionUpdateSerializer(data=request.data, partial=True)  # an empty body changes nothing
         data.is_valid(raise_exception=True)
-        session = services.training_session_update(session=session, name=data.validated_data["name"])
+        if "name" in data.validated_data:
+            session = services.training_session_update(session=session, name=data.validated_data["name"])
         return Response(TrainingSessionSerializer(session).data)
 
     @extend_schema(responses={204: None, **ERRORS, **CONFLICT}, description="Deletes the session and its files; "
