@@ -159,9 +159,14 @@ REDIS_URL = env("REDIS_URL", default="")
 # `make run` (or of another test run), which sees another database.
 _TESTING = "pytest" in sys.modules
 BROKER_DIR = Path(env("BROKER_DIR", default=str(VAR_DIR / (f"broker-test-{os.getpid()}" if _TESTING else "broker"))))
+# Every Redis key of the broker starts with this prefix. Under pytest it is the run's own, so two test runs on
+# one Redis database never see each other's messages and the run can check it left none (tests/conftest.py).
+BROKER_KEY_PREFIX = env("BROKER_KEY_PREFIX", default=f"posedeck-test-{os.getpid()}:" if _TESTING else "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+    if BROKER_KEY_PREFIX:
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = BROKER_KEY_PREFIX
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
