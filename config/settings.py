@@ -175,6 +175,10 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# The requeue sweep (config/requeue.py): every worker, every QUEUE_SWEEP_S seconds, sends again a queued job or
+# training session older than QUEUE_REQUEUE_AFTER_S whose message the broker lost.
+QUEUE_SWEEP_S = env.float("QUEUE_SWEEP_S", default=30.0)
+QUEUE_REQUEUE_AFTER_S = env.float("QUEUE_REQUEUE_AFTER_S", default=120.0)
 CELERY_RESULT_BACKEND = None  # state lives in our own tables
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
