@@ -40,29 +40,32 @@ def _task_and_args(raw: bytes | str) -> tuple[str, tuple] | None:
 
 def held_tasks(app, queues: Iterable[str]) -> set[tuple[str, tuple]] | None:
     """The (task name, args) pairs waiting in `queues` or delivered but unacknowledged; None when this
-    transport cannot be read (the caller then falls back to time alone)."""
+    transport is not understood (the caller then falls back to time alone). A broker that cannot be read
+    raises (redis.ConnectionError): the caller skips the round rather than re-send what may be waiting."""
     transport = app.conf.broker_url.split("://", 1)[0]
     found: set[tuple[str, tuple]] = set()
-    try:
-        if transport in ("redis", "rediss"):
-            import redis
+    if transport in ("redis", "rediss"):
+        import redis
 
-            prefix = (app.conf.broker_transport_options or {}).get("global_keyprefix", "")
-            client = redis.Redis.from_url(app.conf.broker_url, socket_timeout=10, socket_connect_timeout=5)
+        prefix = (app.conf.broker_transport_options or {}).get("global_keyprefix", "")
+        client = redis.Redis.from_url(app.conf.broker_url, socket_timeout=10, socket_connect_timeout=5)
+        try:
+            raws: list = []
+            for queue in queues:
+                for pri in PRIORITY_STEPS:
+                    raws += client.lrange(prefix + (queue if pri == 0 else f"{queue}{PRIORITY_SEP}{pri}"), 0, -1)
+            raws += client.hvals(prefix + "unacked")
+        finally:
+            client.close()
+    elif transport == "filesystem":
+        folder = Path(app.conf.broker_transport_options["data_folder_in"])
+        raws = []
+        for path in (folder.iterdir() if folder.is_dir() else []):
             try:
-                raws: list = []
-                for queue in queues:
-                    for pri in PRIORITY_STEPS:
-                        raws += client.lrange(prefix + (queue if pri == 0 else f"{queue}{PRIORITY_SEP}{pri}"), 0, -1)
-                raws += client.hvals(prefix + "unacked")
-            finally:
-                client.close()
-        elif transport == "filesystem":
-            folder = Path(app.conf.broker_transport_options["data_folder_in"])
-            raws = [p.read_bytes() for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
-        else:
-            return None
-    except FileNotFoundError:  # a file taken by a worker while we listed the folder: read again next sweep
+                raws.append(path.read_bytes())
+            except (FileNotFoundError, IsADirectoryError):  # taken by a worker meanwhile: it holds the task now
+                continue
+    else:
         return None
     for raw in raws:
         pair = _task_and_args(raw)

@@ -152,6 +152,9 @@ def worker_env(extra: dict | None = None) -> dict:
     env["TRAINING_WORK_DIR"] = str(settings.TRAINING_WORK_DIR)
     env["BROKER_DIR"] = str(settings.BROKER_DIR)
     env["BROKER_KEY_PREFIX"] = settings.BROKER_KEY_PREFIX  # the run's own Redis keys (config/settings.py)
+    # The worker's requeue sweep (config/requeue.py) leaves a test's queued rows alone (some are made old on
+    # purpose); tests/test_fault_redis_restart.py turns it on with its own values.
+    env["QUEUE_REQUEUE_AFTER_S"] = str(10 * 24 * 3600)
     env.update(extra or {})
     return env
 

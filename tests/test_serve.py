@@ -49,7 +49,8 @@ def test_sigint_stops_the_server_and_both_workers_and_leaves_no_process(tmp_path
     port = _free_port()
     log = tmp_path / "serve.log"
     proc = subprocess.Popen([sys.executable, "-m", "config.serve", "--port", str(port), "--loglevel", "info",
-                             "--grace", "10"], cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+                             "--grace", "10"], cwd=REPO, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
     family: list[psutil.Process] = []
     try:
         deadline = time.time() + START_WAIT
@@ -67,14 +68,14 @@ def test_sigint_stops_the_server_and_both_workers_and_leaves_no_process(tmp_path
         assert len(family) >= 5, [p.cmdline() for p in family]
 
         stopped_at = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl+C does: SIGINT to the foreground group
         assert proc.wait(30) == 0, log.read_text(errors="replace")[-4000:]
         gone, alive = psutil.wait_procs(family, timeout=5)
         took = time.monotonic() - stopped_at
         assert not alive, [(p.pid, p.cmdline()) for p in alive]
         text = log.read_text(errors="replace")
         assert "[serve] stopped" in text and "Traceback" not in text, text[-4000:]
-        print(f"stopped {len(family)} processes in {took:.1f} s")
+        print(f"stopped {len(family)} processes in {took:.1f} s"); print("\n".join(l for l in text.splitlines() if "[serve]" in l))
     finally:
         if proc.poll() is None:
             proc.kill()
