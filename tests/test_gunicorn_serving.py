@@ -58,15 +58,20 @@ def gunicorn(tmp_path):
                             stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
-    while True:
-        if proc.poll() is not None:
-            raise AssertionError(f"gunicorn exited {proc.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            requests.get(f"{base}/accounts/login/", timeout=5)
-            break
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline, f"gunicorn did not answer in 180 s:\n{log.read_text()[-4000:]}"
-            time.sleep(0.3)
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"gunicorn exited {proc.returncode}:\n{log.read_text()[-4000:]}")
+            try:
+                requests.get(f"{base}/accounts/login/", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still booting under load
+                assert time.monotonic() < deadline, f"gunicorn did not answer in 180 s:\n{log.read_text()[-4000:]}"
+                time.sleep(0.3)
+    except BaseException:  # never leave the server running when it did not come up
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        raise
     proc.base, proc.log = base, log
     yield proc
     os.killpg(proc.pid, signal.SIGTERM)
