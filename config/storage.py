@@ -61,10 +61,9 @@ def _save_whole(name: str, content: bytes | IO[bytes]) -> str:
     """Save a new file, or nothing: Django's FileSystemStorage leaves the part it wrote when a write fails
     (a full disk: OSError ENOSPC), and a half image must not stay behind under a name a row may point at."""
     file = _as_file(content)
-    try:
-        expected = file.size
-    except (AttributeError, OSError, TypeError):
-        expected = None
+    # Only a size known without reading (bytes, uploads): measuring a stream seeks to its end, and seeking a
+    # zip member decompresses it in 16 MiB reads (a restore streams weights straight out of the archive).
+    expected = vars(file).get("size")
     try:
         return default_storage.save(name, file)
     except OSError:
