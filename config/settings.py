@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "labeling",
     "training",
     "deploy",
+    "autolabel",
     "frontend",
 ]
 

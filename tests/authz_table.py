@@ -164,6 +164,13 @@ ROWS: dict[str, dict[str, Rule]] = {
     "api/v1/training-sessions/<int:pk>/evaluation/images/<int:index>": {"GET": obj(V, pk="session")},
     "api/v1/training-algorithms/": {"GET": Rule("user", 200)},
     "api/v1/training-workers/": {"GET": Rule("user", 200)},
+    # ------------------------------------------------------------ issue 13: autolabel (review queue, suggestions)
+    "api/v1/datasets/<int:pk>/review/": {"GET": obj(V, pk="dataset")},
+    "api/v1/datasets/<int:pk>/review/next/": {"GET": obj(V, pk="dataset")},
+    # The image holds no open suggestions: an allowed caller's accept/reject at the current version changes nothing.
+    "api/v1/images/<int:pk>/suggestions/accept/": {"POST": obj(LABEL, pk="image", body={"version": 1})},
+    "api/v1/images/<int:pk>/suggestions/reject/": {"POST": obj(LABEL, pk="image", body={"version": 1})},
+    # ------------------------------------------------------------ end of issue 13
     # ------------------------------------------------------------ schema (public, as drf-spectacular serves it)
     "api/schema/": {"GET": Rule("public", 200)},
     "api/docs/": {"GET": Rule("public", 200)},
