@@ -193,6 +193,7 @@ export function docFromServer(body, { width, height }, classes, server = null) {
     if (!s || !classes.has(s.class)) continue;
     const ghost = keypointsFromTemplate(classes.get(s.class), s.bbox);
     doc.instances.push(instanceFromSuggestion(s, doc.nextUid++, by, (k) => ghost[k]));
+    doc.hadSuggestions = true; // saves then say which are still open (none: all accepted or rejected)
   }
   return doc;
 }
@@ -208,7 +209,7 @@ export function docToServer(doc) {
       ...(inst.area != null && inst.areaBox && inst.areaBox.every((v, i) => v === inst.bbox[i]) ? { area: inst.area } : {}),
       ...(inst.origin ? { origin: { ...inst.origin } } : {}),
     })),
-    suggestions: openSuggestionIds(doc),
+    ...(doc.hadSuggestions ? { suggestions: openSuggestionIds(doc) } : {}),
   };
 }
 
