@@ -107,6 +107,8 @@ TRAINING_MAX_WEIGHTS_BYTES = env.int("TRAINING_MAX_WEIGHTS_BYTES", default=2 * 1
 # Where a gpu worker builds a session's YOLO folder and lets Ultralytics write its run (local to the worker;
 # everything kept goes to the storage).
 TRAINING_WORK_DIR = Path(env("TRAINING_WORK_DIR", default=str(VAR_DIR / "work" / "training")))
+# Local copies of deployed weights (.pt, .onnx) the web processes load; the storage holds the originals.
+DEPLOY_WORK_DIR = Path(env("DEPLOY_WORK_DIR", default=str(VAR_DIR / "work" / "deploy")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 2000

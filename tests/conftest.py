@@ -23,6 +23,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TRAINING_WORK_DIR = tmp_path / "work" / "training"
+    settings.DEPLOY_WORK_DIR = tmp_path / "work" / "deploy"
     return settings.MEDIA_ROOT
 
 
@@ -137,6 +138,7 @@ def worker_env(extra: dict | None = None) -> dict:
         env["DATABASE_URL"] = f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
     env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
     env["TRAINING_WORK_DIR"] = str(settings.TRAINING_WORK_DIR)
+    env["DEPLOY_WORK_DIR"] = str(settings.DEPLOY_WORK_DIR)
     env["BROKER_DIR"] = str(settings.BROKER_DIR)
     env.update(extra or {})
     return env
