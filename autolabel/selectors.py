@@ -57,3 +57,33 @@ def review_next(dataset: Dataset, user=None, after_id: int | None = None) -> int
 
 def review_count(dataset: Dataset, user=None, role: str | None = None) -> int:
     return review_queue(dataset, user, role).count()
+
+
+# ---------------------------------------------------------------- jobs
+def job_get(user, pk, action: str = "view"):
+    """An autolabel job of one of the user's workspaces (404 otherwise), role checked for `action`."""
+    from django.http import Http404
+
+    from accounts.selectors import check_role, scoped
+
+    from .models import AutolabelJob
+
+    try:
+        job = scoped(AutolabelJob.objects.select_related("workspace", "deployment"), user).get(pk=int(pk))
+    except (AutolabelJob.DoesNotExist, TypeError, ValueError):
+        raise Http404("no such job") from None
+    check_role(job.my_role, action, job.workspace.name)
+    return job
+
+
+def jobs_of(dataset: Dataset):
+    from .models import AutolabelJob
+
+    return AutolabelJob.objects.filter(dataset=dataset).select_related("deployment").order_by("-created_at", "-id")
+
+
+def deployments_for(dataset: Dataset):
+    """The deployments a dataset may autolabel with: its workspace's."""
+    from deploy.models import Deployment
+
+    return Deployment.objects.filter(workspace_id=dataset.workspace_id).order_by("name", "id")
