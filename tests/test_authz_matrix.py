@@ -89,8 +89,18 @@ def build_world(make_user):
 
     job = Job.objects.create(workspace=ws, dataset=ds, created_by=users["admin"], kind="export", format="coco",
                              status="done", output_file=storage.save_replace("jobs/0/people_coco.json", b"{}"))
+    # issue 13 (autolabel): a deployment chosen for the dataset, and a finished autolabel job.
+    from autolabel.models import AutolabelConfig, AutolabelJob
+    from deploy.models import Deployment, DeploymentVersion
+
+    deployment = Deployment.objects.create(workspace=ws, name="model", kind="custom")
+    DeploymentVersion.objects.create(deployment=deployment, number=1, active=True,
+                                     classes=[{"name": "p", "keypoints": ["a"]}])
+    AutolabelConfig.objects.create(dataset=ds, deployment=deployment)
+    autolabel_job = AutolabelJob.objects.create(workspace=ws, dataset=ds, deployment=deployment, status="done",
+                                                image_ids=[images[1].pk], done=1)
     return {"users": users, "ws": ws, "other": other, "dataset": ds, "image": images[0], "class": cls,
-            "session": session, "invitation": invitation, "key": key, "job": job}
+            "session": session, "invitation": invitation, "key": key, "job": job, "autolabel_job": autolabel_job}
 
 
 def fresh(world, name: str, principal: str) -> dict:
@@ -203,7 +213,8 @@ def test_every_route_and_method_answers_each_principal_as_the_table_says(make_us
             "user_id": world["users"]["viewer"].pk, "invitation_id": world["invitation"].pk, "token_id": 0,
             "kind": "best", "index": 0, "content_type_id": 1, "object_id": 1, "id": 1}
     pks = {"ws": world["ws"].pk, "dataset": world["dataset"].pk, "image": world["image"].pk,
-           "class": world["class"].pk, "session": world["session"].pk, "job": world["job"].pk}
+           "class": world["class"].pk, "session": world["session"].pk, "job": world["job"].pk,
+           "autolabel_job": world["autolabel_job"].pk}
     missing, wrong, tokens = [], [], {}
     routes = cells = admin_routes = admin_cells = 0
     for route, callback in walk():
