@@ -15,8 +15,8 @@ from labeling.api import annotation_body
 from labeling.serializers import AnnotationSerializer, ConflictSerializer
 
 from . import jobs, mappings, selectors, services
-from .serializers import (AutolabelConfigSerializer, EvaluateSerializer, JobSerializer, MappingSerializer,
-                          ReviewItemSerializer, ReviewNextSerializer, RunSerializer, SuggestionDecisionSerializer)
+from .serializers import (AutolabelConfigSerializer, AutolabelEvaluateSerializer, AutolabelJobSerializer, KeypointMappingSerializer,
+                          ReviewItemSerializer, ReviewNextSerializer, AutolabelRunSerializer, SuggestionDecisionSerializer)
 
 
 def _item(image) -> dict:
@@ -153,8 +153,8 @@ DEPLOYMENT = OpenApiParameter("deployment", OpenApiTypes.INT, description="Defau
                               "deployment.")
 
 
-class Mappings(APIView):
-    @extend_schema(parameters=[DEPLOYMENT], responses=MappingSerializer(many=True),
+class KeypointMappings(APIView):
+    @extend_schema(parameters=[DEPLOYMENT], responses=KeypointMappingSerializer(many=True),
                    description="Per dataset class, how the deployment's keypoints map onto its template (made by "
                                "name the first time, then stored). `model_classes`: the model's classes and points.")
     def get(self, request, pk):
@@ -165,15 +165,15 @@ class Mappings(APIView):
         return Response({"deployment": deployment.pk, "model_classes": model, "classes": rows})
 
 
-class MappingDetail(APIView):
-    @extend_schema(parameters=[DEPLOYMENT], responses=MappingSerializer)
+class KeypointMappingDetail(APIView):
+    @extend_schema(parameters=[DEPLOYMENT], responses=KeypointMappingSerializer)
     def get(self, request, pk, class_id):
         dataset = data.dataset_get(request.user, pk)
         cls = _class_of(dataset, class_id)
         deployment = _deployment_of(request, dataset)
         return Response(_mapping_body(mappings.mapping_for(deployment, cls), cls, deployment.keypoint_names_by_class()))
 
-    @extend_schema(parameters=[DEPLOYMENT], request=MappingSerializer, responses=MappingSerializer)
+    @extend_schema(parameters=[DEPLOYMENT], request=KeypointMappingSerializer, responses=KeypointMappingSerializer)
     def put(self, request, pk, class_id):
         dataset = data.dataset_get(request.user, pk, Action.MANAGE_DATA)
         cls = _class_of(dataset, class_id)
@@ -193,8 +193,8 @@ def _class_of(dataset, class_id):
     return cls
 
 
-class Run(APIView):
-    @extend_schema(request=RunSerializer, responses={202: JobSerializer},
+class AutolabelRun(APIView):
+    @extend_schema(request=AutolabelRunSerializer, responses={202: AutolabelJobSerializer},
                    description="Autolabel now: the given images, or every unlabelled one, with the dataset's "
                                "deployment (its active version: after a redeploy, the new one).")
     def post(self, request, pk):
@@ -204,8 +204,8 @@ class Run(APIView):
         return Response(job_body(job), status=202)
 
 
-class Evaluate(APIView):
-    @extend_schema(request=EvaluateSerializer, responses={202: JobSerializer},
+class AutolabelEvaluate(APIView):
+    @extend_schema(request=AutolabelEvaluateSerializer, responses={202: AutolabelJobSerializer},
                    description="Measure a deployment on the dataset's labelled images: COCO keypoint AP "
                                "(pycocotools), per-keypoint PCK@0.05, accept_share. The figures arrive in the "
                                "job's `result`.")
@@ -218,21 +218,21 @@ class Evaluate(APIView):
         return Response(job_body(job), status=202)
 
 
-class DatasetJobs(APIView):
-    @extend_schema(responses=JobSerializer(many=True))
+class AutolabelJobs(APIView):
+    @extend_schema(responses=AutolabelJobSerializer(many=True))
     def get(self, request, pk):
         dataset = data.dataset_get(request.user, pk)
         return Response([job_body(j) for j in selectors.jobs_of(dataset)[:50]])
 
 
-class JobDetail(APIView):
-    @extend_schema(responses=JobSerializer)
+class AutolabelJobDetail(APIView):
+    @extend_schema(responses=AutolabelJobSerializer)
     def get(self, request, pk):
         return Response(job_body(selectors.job_get(request.user, pk)))
 
 
-class JobCancel(APIView):
-    @extend_schema(request=None, responses={200: JobSerializer, 409: ConflictSerializer})
+class AutolabelJobCancel(APIView):
+    @extend_schema(request=None, responses={200: AutolabelJobSerializer, 409: ConflictSerializer})
     def post(self, request, pk):
         job = selectors.job_get(request.user, pk, Action.MANAGE_DATA)
         return Response(job_body(jobs.job_cancel(job=job)))

@@ -33,23 +33,23 @@ class AutolabelConfigSerializer(serializers.Serializer):
     on_upload = serializers.BooleanField(required=False, help_text="Pre-label new uploads in the background.")
 
 
-class MappingSerializer(serializers.Serializer):
+class KeypointMappingSerializer(serializers.Serializer):
     model_class = serializers.CharField(allow_blank=True, help_text="The model class whose detections become "
                                                                     "suggestions of this class; empty: none.")
     mapping = serializers.ListField(child=serializers.CharField(allow_null=True), help_text="Per template "
                                     "keypoint, the model keypoint name it takes its place from, or null (absent).")
 
 
-class RunSerializer(serializers.Serializer):
+class AutolabelRunSerializer(serializers.Serializer):
     images = serializers.ListField(child=serializers.IntegerField(), required=False,
                                    help_text="Image ids; absent: every unlabelled image.")
 
 
-class EvaluateSerializer(serializers.Serializer):
+class AutolabelEvaluateSerializer(serializers.Serializer):
     deployment = serializers.IntegerField(required=False, help_text="Default: the dataset's autolabel deployment.")
 
 
-class JobSerializer(serializers.Serializer):
+class AutolabelJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     dataset = serializers.IntegerField()
     kind = serializers.CharField(help_text="autolabel | evaluate")
