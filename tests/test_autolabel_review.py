@@ -109,3 +109,19 @@ def test_a_labeller_reviews_their_own_images_then_open_ones_never_others(team):
     assert c["carol"].post(f"/api/v1/images/{ids[2]}/suggestions/accept/", {"version": ann["version"]},
                            format="json").status_code == 403
     assert team["c"]["mallory"].get(f"/api/v1/datasets/{ds}/review/").status_code == 404
+
+
+def test_a_moved_dataset_takes_its_jobs_and_drops_the_old_workspaces_model(api, dataset):
+    from autolabel.models import AutolabelConfig, AutolabelJob
+    from deploy.models import Deployment
+
+    ds = dataset["id"]
+    deployment = Deployment.objects.create(workspace_id=dataset["workspace"], name="m", kind="custom")
+    AutolabelConfig.objects.create(dataset_id=ds, deployment=deployment, on_upload=True)
+    job = AutolabelJob.objects.create(workspace_id=dataset["workspace"], dataset_id=ds, status="done")
+    target = api.post("/api/v1/workspaces/", {"name": "Elsewhere"}, format="json").json()["id"]
+    r = api.post(f"/api/v1/datasets/{ds}/move/", {"workspace": target}, format="json")
+    assert r.status_code == 200, r.content
+    assert AutolabelJob.objects.get(pk=job.pk).workspace_id == target
+    cfg = api.get(f"/api/v1/datasets/{ds}/autolabel/").json()
+    assert (cfg["deployment"], cfg["on_upload"], cfg["deployments"]) == (None, False, [])
