@@ -22,7 +22,6 @@ Last line: JSON {"ratio", "images_per_s", "accept_share", ...}.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import tempfile
@@ -68,6 +67,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--imgsz", type=int, default=128)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--weights", help="a .pt to use instead of training one (to repeat a measurement)")
     args = ap.parse_args()
     tmp = setup("posedeck-bench-autolabel-")
     from django.contrib.auth import get_user_model
@@ -84,10 +84,13 @@ def main() -> None:
     from tests.yolo_fixtures import recalibrate, train_tiny_pose
 
     t0 = time.perf_counter()
-    pt = recalibrate(train_tiny_pose(tmp / "train", epochs=args.epochs, imgsz=args.imgsz), tmp / "tiny_pose.pt",
-                     imgsz=args.imgsz)
-    print(f"trained yolo11n-pose on coco_mini: {args.epochs} epochs at {args.imgsz} px in "
-          f"{time.perf_counter() - t0:.1f} s", flush=True)
+    if args.weights:
+        pt = Path(args.weights)
+    else:
+        pt = recalibrate(train_tiny_pose(tmp / "train", epochs=args.epochs, imgsz=args.imgsz), tmp / "tiny_pose.pt",
+                         imgsz=args.imgsz)
+        print(f"trained yolo11n-pose on coco_mini: {args.epochs} epochs at {args.imgsz} px in "
+              f"{time.perf_counter() - t0:.1f} s ({pt})", flush=True)
 
     user = get_user_model().objects.create_user("bench", password="x")
     ws = accounts.workspace_create(user=user, name="bench")
@@ -106,8 +109,14 @@ def main() -> None:
     bare_model = YOLO(str(pt), task="pose")
     bare_model.predict([str(files[0])], imgsz=imgsz, conf=0.25, device="cpu", verbose=False)
     stored = [str(Path(im.file.path)) for im in Image.objects.filter(dataset=ds).order_by("id")]
+    import torch
+
+    # Torch's thread count is process-wide and Ultralytics' predictor setup lowers it: both sides run with the
+    # engine's own count (core.devices.inference_threads), set right before each timed run.
+    threads = engine.threads
 
     def bare() -> float:
+        torch.set_num_threads(threads)
         t = time.perf_counter()
         n = 0
         for chunk in range(0, len(stored), 16):  # batched, as autolabel's engine calls are
@@ -119,6 +128,7 @@ def main() -> None:
     def platform() -> float:
         Annotation.objects.filter(image__dataset=ds).update(suggestions=[], suggestion_score=None)
         job = job_start(dataset=ds, user=user)
+        torch.set_num_threads(threads)
         t = time.perf_counter()
         status = job_run(job_id=job.pk, attempt=job.attempt)
         took = time.perf_counter() - t
@@ -151,6 +161,7 @@ def main() -> None:
     out = {"ratio": round(best["bare"] / best["platform"], 3), "images_per_s": round(ips, 2),
            "accept_share": None if result["accept_share"] is None else round(result["accept_share"], 4),
            "bare_images_per_s": round(len(stored) / best["bare"], 2), "images": len(stored), "imgsz": imgsz,
+           "threads": threads,
            "model": f"yolo11n-pose trained here on tests/data/coco_mini, {args.epochs} epochs at {args.imgsz} px",
            "accept_share_on": "coco_mini val split (every 6th image)", "ap": result["ap"]}
     print(json.dumps(out))
