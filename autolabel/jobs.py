@@ -237,6 +237,11 @@ def _autolabel(job: AutolabelJob) -> str:
         if todo:
             arrays = [_rgb(im) for im in todo]
             results = predict_for(deployment, arrays, conf=job.conf, iou=0.45, kpt_thres=0.0, load=True)
+        else:
+            results = []
+        # One commit per batch: each image is still its own conditional write through the one writer (a savepoint
+        # here), and the batch's suggestions and the job's progress land together.
+        with transaction.atomic():
             for image, found in zip(todo, results):
                 suggestions = []
                 for inst in found:
@@ -246,12 +251,13 @@ def _autolabel(job: AutolabelJob) -> str:
                     class_id, mapping = target
                     suggestions.append(_clip(suggest(inst, class_id, mapping, visible_from=cfg.kpt_conf),
                                              image.width, image.height))
-                spreads = [float(i.extras["flip_spread"]) for i in found if (i.extras or {}).get("flip_spread") is not None]
+                spreads = [float(i.extras["flip_spread"]) for i in found
+                           if (i.extras or {}).get("flip_spread") is not None]
                 # An engine that runs flip-test passes may say how far they disagreed: the queue's tie-break.
                 here = {**source, "flip_spread": max(spreads)} if spreads else source
                 if suggestions_store(image=image, suggestions=suggestions, source=here) is not None and suggestions:
                     suggested += 1
                     stored += len(suggestions)
-        if not _alive(job, done=F("done") + len(chunk), suggested=F("suggested") + suggested,
-                      instances=F("instances") + stored, skipped=F("skipped") + (len(chunk) - len(todo))):
-            return "skipped"  # requeued under a newer attempt meanwhile
+            if not _alive(job, done=F("done") + len(chunk), suggested=F("suggested") + suggested,
+                          instances=F("instances") + stored, skipped=F("skipped") + (len(chunk) - len(todo))):
+                return "skipped"  # requeued under a newer attempt meanwhile
