@@ -157,12 +157,36 @@ def _rgb(image: Image) -> np.ndarray:
         return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
 
 
-def _clip(s: dict, width: int, height: int) -> dict:
-    """Keep a suggestion inside its image, so accepting it passes the writer's checks."""
+def _one_shape(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    """The batch's pictures padded at the right and bottom to one size (grey 114, as Ultralytics letterboxes),
+    so the engine runs one forward pass per batch instead of one per distinct picture size (it only batches
+    equal sizes). Coordinates keep their origin, so nothing needs mapping back; suggestions are clipped to
+    each picture afterwards. For pictures of one long side (a camera's, COCO's 640) the scale each is seen at
+    is the same as alone."""
+    if len({a.shape for a in arrays}) <= 1:
+        return arrays
+    h = max(a.shape[0] for a in arrays)
+    w = max(a.shape[1] for a in arrays)
+    out = []
+    for a in arrays:
+        canvas = np.full((h, w, 3), 114, dtype=np.uint8)
+        canvas[:a.shape[0], :a.shape[1]] = a
+        out.append(canvas)
+    return out
+
+
+def _clip(s: dict, width: int, height: int) -> dict | None:
+    """Keep a suggestion inside its image, so accepting it passes the writer's checks: the box clipped, points
+    outside the picture (in a batch's padding) suggested absent. None when less than a pixel of box is left."""
     x, y, w, h = s["bbox"]
     x0, y0 = min(max(x, 0.0), width), min(max(y, 0.0), height)
     x1, y1 = min(max(x + w, 0.0), width), min(max(y + h, 0.0), height)
-    kps = [[min(max(px, 0.0), width), min(max(py, 0.0), height), v] for px, py, v in s["keypoints"]]
+    if x1 - x0 < 1 or y1 - y0 < 1:
+        return None
+    kps = []
+    for px, py, v in s["keypoints"]:
+        inside = -1 <= px <= width + 1 and -1 <= py <= height + 1
+        kps.append([min(max(px, 0.0), width), min(max(py, 0.0), height), v if inside else 0])
     return {**s, "bbox": [round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)], "keypoints": kps}
 
 
@@ -235,7 +259,7 @@ def _autolabel(job: AutolabelJob) -> str:
         todo = [images[i] for i in chunk if i in images]
         suggested = stored = 0
         if todo:
-            arrays = [_rgb(im) for im in todo]
+            arrays = _one_shape([_rgb(im) for im in todo])
             results = predict_for(deployment, arrays, conf=job.conf, iou=0.45, kpt_thres=0.0, load=True)
         else:
             results = []
@@ -249,8 +273,10 @@ def _autolabel(job: AutolabelJob) -> str:
                     if target is None:
                         continue
                     class_id, mapping = target
-                    suggestions.append(_clip(suggest(inst, class_id, mapping, visible_from=cfg.kpt_conf),
-                                             image.width, image.height))
+                    clipped = _clip(suggest(inst, class_id, mapping, visible_from=cfg.kpt_conf), image.width,
+                                    image.height)
+                    if clipped is not None:
+                        suggestions.append(clipped)
                 spreads = [float(i.extras["flip_spread"]) for i in found
                            if (i.extras or {}).get("flip_spread") is not None]
                 # An engine that runs flip-test passes may say how far they disagreed: the queue's tie-break.

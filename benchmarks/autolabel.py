@@ -67,6 +67,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--imgsz", type=int, default=128)
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="torch CPU threads for both sides (default: the engine's, core.devices.inference_threads)")
     ap.add_argument("--weights", help="a .pt to use instead of training one (to repeat a measurement)")
     args = ap.parse_args()
     tmp = setup("posedeck-bench-autolabel-")
@@ -112,8 +114,10 @@ def main() -> None:
     import torch
 
     # Torch's thread count is process-wide and Ultralytics' predictor setup lowers it: both sides run with the
-    # engine's own count (core.devices.inference_threads), set right before each timed run.
-    threads = engine.threads
+    # same count (the engine's own, core.devices.inference_threads, unless --threads), set before each timed run.
+    # On a box shared with other jobs, 1 thread each avoids measuring oversubscription (2 threads on 2 busy cores
+    # measured 8x slower than 1 for the bare side alone).
+    threads = args.threads or engine.threads
 
     def bare() -> float:
         torch.set_num_threads(threads)
