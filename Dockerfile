@@ -9,4 +9,7 @@ RUN pip install torch==2.14.1 torchvision==0.29.1 \
  && pip install --no-deps --force-reinstall opencv-python-headless==5.0.0.93
 COPY . .
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py runserver 0.0.0.0:8000 --noreload"]
+# gunicorn (gthread): WEB_CONCURRENCY processes x WEB_THREADS threads, WEB_TIMEOUT; see config/gunicorn.conf.py
+# and docs/deploy.md ("Serving in production") for sizing against the memory each loaded model takes.
+ENV WEB_CONCURRENCY=2 WEB_THREADS=4 WEB_TIMEOUT=120
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn -c config/gunicorn.conf.py config.wsgi"]

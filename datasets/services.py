@@ -224,6 +224,16 @@ def image_delete(*, image: Image) -> None:
     transaction.on_commit(lambda: [cfg_storage.delete(n) for n in names if n])
 
 
+def _no_images_message(zf) -> str:
+    names = [i.filename for i in zf.infolist() if not i.is_dir()]
+    kinds = ", ".join(sorted(IMAGE_SUFFIXES))
+    if not names:
+        return f"the zip is empty; put images ({kinds}) in it"
+    if any(n.lower().endswith(".zip") for n in names):
+        return f"the zip holds no image ({kinds}); zips inside a zip are not opened: upload them one by one"
+    return f"the zip holds no image ({kinds}), only {len(names)} other file(s) such as {names[0]!r}"
+
+
 def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -> UploadReport:
     """Store every good file (zips expanded) and report each bad one; nothing half-written per file.
 
@@ -237,12 +247,16 @@ def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -
         if name.lower().endswith(".zip"):
             try:
                 zf = open_zip(fh, settings.MAX_ZIP_BYTES)
+                found = 0
                 for member, data, error in iter_members(zf, IMAGE_SUFFIXES, max_bytes):
+                    found += 1
                     if error:
                         code, _, message = error.partition(": ")
                         report.add_error(f"{name}/{member}", code, message)
                     else:
                         batch.add(member, data)
+                if not found:
+                    report.add_error(name, "no_images", _no_images_message(zf))
             except ArchiveError as exc:
                 report.add_error(name, exc.code, exc.message)
             continue

@@ -164,6 +164,12 @@ ROWS: dict[str, dict[str, Rule]] = {
     "api/v1/training-sessions/<int:pk>/evaluation/images/<int:index>": {"GET": obj(V, pk="session")},
     "api/v1/training-algorithms/": {"GET": Rule("user", 200)},
     "api/v1/training-workers/": {"GET": Rule("user", 200)},
+    # ------------------------------------------------------------ issue 12: honest training
+    "api/v1/training-sessions/<int:pk>/coco/<str:file>": {"GET": obj(V, pk="session")},
+    # An empty results list scores (AP 0); the dataset is read, never changed.
+    "api/v1/datasets/<int:pk>/evaluate/": {"POST": obj(V, pk="dataset", body={"predictions": []})},
+    "api/v1/datasets/<int:pk>/training-check/": {"GET": obj(V, pk="dataset")},
+    "api/v1/training-pretrained/": {"GET": Rule("user", 200)},
     # ------------------------------------------------------------ issue 13: autolabel (review queue, suggestions)
     "api/v1/datasets/<int:pk>/review/": {"GET": obj(V, pk="dataset")},
     "api/v1/datasets/<int:pk>/review/next/": {"GET": obj(V, pk="dataset")},

@@ -20,6 +20,16 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # ---------------------------------------------------------------- media and users
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: log-in throttle counters (accounts.throttles) never carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TRAINING_WORK_DIR = tmp_path / "work" / "training"
@@ -203,13 +213,17 @@ def chromium_context_factory(tmp_path_factory):
     pw = sync_playwright().start()
     contexts = []
 
-    def make(viewport=(1280, 960)):
+    def make(viewport=(1280, 960), bypass_csp=True):
+        # The server sends a strict Content-Security-Policy (config.security); Playwright's wait_for_function
+        # evaluates its predicate with eval(), which that policy forbids, so ordinary browser tests bypass it.
+        # tests/test_pages_csp_browser.py opens every page with bypass_csp=False.
         ctx = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=CHROMIUM,
             headless=True,
             viewport={"width": viewport[0], "height": viewport[1]},
             device_scale_factor=1,
+            bypass_csp=bypass_csp,
             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
