@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.faults import fault_response
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PosedeckError, TooLarge, Unavailable  # noqa: F401
 
 
@@ -51,6 +52,10 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, RecursionError):  # safety net: recursive code met input nested too deeply
         return Response({"error": "too_deep", "message": "the input is nested too deeply"}, status=400)
+    fault = fault_response(exc)  # the database away, the disk full: 503 / 507 (config.faults)
+    if fault is not None:
+        status, body, headers = fault
+        return Response(body, status=status, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

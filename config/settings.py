@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "config.security.SecurityHeadersMiddleware",
     "config.errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.faults.FaultMiddleware",  # the database away, the disk full: 503 / 507, not a 500 page
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,6 +89,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server and worker share the file: wait for locks instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+# Persistent connections are optional (CONN_MAX_AGE seconds, 0: one per request); a reused one is tested first,
+# so a connection the server dropped (a PostgreSQL restart) is replaced instead of failing the next request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -230,9 +235,14 @@ REDIS_URL = env("REDIS_URL", default="")
 # `make run` (or of another test run), which sees another database.
 _TESTING = "pytest" in sys.modules
 BROKER_DIR = Path(env("BROKER_DIR", default=str(VAR_DIR / (f"broker-test-{os.getpid()}" if _TESTING else "broker"))))
+# Every Redis key of the broker starts with this prefix. Under pytest it is the run's own, so two test runs on
+# one Redis database never see each other's messages and the run can check it left none (tests/conftest.py).
+BROKER_KEY_PREFIX = env("BROKER_KEY_PREFIX", default=f"posedeck-test-{os.getpid()}:" if _TESTING else "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+    if BROKER_KEY_PREFIX:
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = BROKER_KEY_PREFIX
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -241,6 +251,10 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# The requeue sweep (config/requeue.py): every worker, every QUEUE_SWEEP_S seconds, sends again a queued job or
+# training session older than QUEUE_REQUEUE_AFTER_S whose message the broker lost.
+QUEUE_SWEEP_S = env.float("QUEUE_SWEEP_S", default=30.0)
+QUEUE_REQUEUE_AFTER_S = env.float("QUEUE_REQUEUE_AFTER_S", default=120.0)
 CELERY_RESULT_BACKEND = None  # state lives in our own tables
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

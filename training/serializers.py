@@ -267,7 +267,7 @@ class DatasetEvaluationSerializer(serializers.Serializer):
     split = serializers.CharField()
 
 
-class SplitCountsSerializer(serializers.Serializer):
+class SplitPeopleSerializer(serializers.Serializer):
     images = serializers.IntegerField()
     images_with_people = serializers.IntegerField()
     instances = serializers.IntegerField(help_text="People with at least one labelled keypoint.")
@@ -280,8 +280,8 @@ class TrainingCheckSerializer(serializers.Serializer):
     error = serializers.DictField(allow_null=True, help_text='null, or {"error": "not_enough_people" | '
                                                              '"dataset_not_labelled" | "nothing_labelled", "message"}')
     images = serializers.DictField(child=serializers.IntegerField())
-    train = SplitCountsSerializer()
-    val = SplitCountsSerializer()
+    train = SplitPeopleSerializer()
+    val = SplitPeopleSerializer()
     moves = serializers.ListField(child=serializers.DictField())
     message = serializers.CharField(allow_blank=True)
     warnings = serializers.ListField(child=serializers.CharField())

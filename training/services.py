@@ -6,7 +6,9 @@ Celery task calls on the worker.
 """
 from __future__ import annotations
 
+import logging
 import zipfile
+from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
@@ -28,6 +30,9 @@ from .errors import (DatasetEmpty, DatasetNotLabelled, InvalidWeights, KeypointC
                      SessionNotActive, SessionNotResumable, UnknownAlgorithm, WeightsMissing, WorkerUnavailable)
 from .liveness import live_workers_qs
 from .models import EpochMetric, TrainingSession
+
+log = logging.getLogger(__name__)
+
 
 def max_weights_bytes() -> int:
     return settings.TRAINING_MAX_WEIGHTS_BYTES
@@ -220,7 +225,10 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
     return session
 
 
-def _enqueue_on_commit(session: TrainingSession, queue: str | None) -> None:
+def _enqueue_on_commit(session: TrainingSession, queue: str | None, *, fail_if_unsent: bool = True) -> None:
+    """Send the session's task once the transaction commits. A request whose send fails marks the session
+    failed (the person sees why at once); the requeue sweep (`fail_if_unsent=False`) leaves it queued and
+    tries again at its next round."""
     pk, attempt = session.pk, session.attempt
 
     def send():
@@ -229,11 +237,38 @@ def _enqueue_on_commit(session: TrainingSession, queue: str | None) -> None:
         try:
             run_session.apply_async(args=[pk, attempt], **({"queue": queue} if queue else {}))
         except Exception as exc:  # broker down: say so on the session instead of leaving it queued forever
+            if not fail_if_unsent:
+                log.warning("could not re-send training session %s: %s", pk, exc)
+                return
             TrainingSession.objects.filter(pk=pk, status=TrainingSession.QUEUED).update(
                 status=TrainingSession.FAILED, error=f"could not queue the training task: {exc}", phase="",
                 finished_at=timezone.now())
 
     transaction.on_commit(send)
+
+
+def sessions_requeue_lost(*, held: set[tuple[str, tuple]] | None, older_than_s: float) -> int:
+    """Send again the queued sessions whose task message the broker no longer holds (a Redis restart without
+    persistence): a new attempt number, so the old message, if it ever arrives, finds nothing to claim.
+
+    `held`: (task name, args) pairs the broker holds (config.broker_peek); None when unknown, then every
+    session queued (or last requeued) more than `older_than_s` seconds ago is sent again. Returns how many."""
+    now = timezone.now()
+    count = 0
+    for s in TrainingSession.objects.filter(status=TrainingSession.QUEUED,
+                                            updated_at__lt=now - timedelta(seconds=older_than_s)):
+        if held is not None and ("training.run_session", (s.pk, s.attempt)) in held:
+            continue
+        with transaction.atomic():
+            if not TrainingSession.objects.filter(pk=s.pk, attempt=s.attempt, status=TrainingSession.QUEUED).update(
+                    attempt=s.attempt + 1, updated_at=now):
+                continue  # claimed, cancelled or requeued by someone else meanwhile
+            s.attempt += 1
+            live = live_workers_qs().filter(name=s.requested_worker).first() if s.requested_worker else None
+            files.append_log(s.pk, f"[posedeck] its queue message was lost; sent again as attempt {s.attempt}")
+            _enqueue_on_commit(s, live.queue if live else None, fail_if_unsent=False)
+            count += 1
+    return count
 
 
 # ---------------------------------------------------------------- cancel / resume / delete
