@@ -12,6 +12,9 @@ def setup(prefix: str = "posedeck-bench-") -> Path:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'db.sqlite3'}")
     os.environ.setdefault("MEDIA_ROOT", str(tmp / "media"))
     os.environ.setdefault("BROKER_DIR", str(tmp / "broker"))
+    # Local copies of deployed weights are keyed by deployment id: a fresh database must not find old ones.
+    os.environ.setdefault("DEPLOY_WORK_DIR", str(tmp / "work" / "deploy"))
+    os.environ.setdefault("TRAINING_WORK_DIR", str(tmp / "work" / "training"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(REPO))
     import django

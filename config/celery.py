@@ -10,6 +10,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = {
     "training.*": {"queue": "gpu"},
     "labeling.autolabel*": {"queue": "inference"},
+    "autolabel.*": {"queue": "inference"},
 }
 app.autodiscover_tasks()
 

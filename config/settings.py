@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "labeling",
     "training",
     "deploy",
+    "autolabel",
     "frontend",
 ]
 

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("labeling.urls")),
     path("", include("training.urls")),
     path("", include("deploy.urls")),
+    path("", include("autolabel.urls")),
 ]
 
 urlpatterns = [

@@ -19,7 +19,7 @@ from .formats.names import normalize_name
 from .formats.skeleton import derive_flip_pairs
 from .imaging import BadImage, CheckedImage, check_image
 from .models import Annotation, Dataset, Image, SkeletonClass
-from .signals import dataset_moved
+from .signals import dataset_moved, send_images_added
 from .splits import split_for
 
 
@@ -154,6 +154,7 @@ def image_add(*, dataset: Dataset, name: str, data: bytes) -> tuple[Image, bool]
     except Exception:
         _delete_files(created)  # no row points at them
         raise
+    send_images_added(dataset.pk, [row.pk])
     return row, True
 
 
@@ -201,6 +202,7 @@ class _Batch:
                 except IntegrityError:
                     existing[row.sha256] = Image.objects.get(dataset=self.dataset, sha256=row.sha256)
         by_sha = {**existing, **{row.sha256: row for row in created}}
+        send_images_added(self.dataset.pk, [row.pk for row in created])
         self.report.created += created
         self.report.duplicates += list(existing.values()) + [by_sha[sha] for sha in self.repeats]
         self.rows, self.repeats, self.new_files = {}, [], []

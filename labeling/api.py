@@ -11,11 +11,15 @@ from .serializers import (AnnotationSerializer, AssignmentsSerializer, ClearSeri
                           MovedSerializer, ReassignSerializer, SplitResultSerializer, SplitSerializer)
 
 
-def _body(ann) -> dict:
+def annotation_body(ann) -> dict:
+    """The JSON of one image's annotation (GET/PUT here, and autolabel's accept/reject answers)."""
     return {"image": ann.image_id, "version": ann.version, "no_objects": ann.no_objects,
             "instances": ann.instances, "crowd": ann.crowd, "suggestions": ann.suggestions,
             "suggested_by": ann.suggested_by, "updated_at": ann.updated_at,
             "updated_by": ann.updated_by.get_username() if ann.updated_by_id else None}
+
+
+_body = annotation_body
 
 
 class ImageAnnotations(APIView):

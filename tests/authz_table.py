@@ -189,6 +189,25 @@ ROWS: dict[str, dict[str, Rule]] = {
     "api/v1/deployments/<int:pk>/detect": {"POST": Rule("deployment", 400, V, pk="deployment", wrong_key=401)},
     # The short URL is outside /api/: still JSON, so a caller without credentials gets 401, not a log-in redirect.
     "d/<str:slug>/detect": {"POST": Rule("deployment", 400, V, wrong_key=401, override={"anonymous": 401})},
+    # ------------------------------------------------------------ issue 13: autolabel (review queue, suggestions)
+    "api/v1/datasets/<int:pk>/review/": {"GET": obj(V, pk="dataset")},
+    "api/v1/datasets/<int:pk>/review/next/": {"GET": obj(V, pk="dataset")},
+    # The image holds no open suggestions: an allowed caller's accept/reject at the current version changes nothing.
+    "api/v1/images/<int:pk>/suggestions/accept/": {"POST": obj(LABEL, pk="image", body={"version": 1})},
+    "api/v1/images/<int:pk>/suggestions/reject/": {"POST": obj(LABEL, pk="image", body={"version": 1})},
+    "api/v1/datasets/<int:pk>/autolabel/": {"GET": obj(V, pk="dataset"),
+                                            "PUT": obj(DATA, pk="dataset", body={"conf": 0.3})},
+    "api/v1/datasets/<int:pk>/autolabel/mappings/": {"GET": obj(V, pk="dataset")},
+    "api/v1/datasets/<int:pk>/autolabel/mappings/<int:class_id>/": {
+        "GET": obj(V, pk="dataset"), "PUT": obj(DATA, pk="dataset", body={"model_class": "p", "mapping": ["a"]})},
+    # Bodies an allowed caller gets a 400 for: nothing is queued.
+    "api/v1/datasets/<int:pk>/autolabel/run/": {"POST": obj(DATA, 400, pk="dataset", body={"images": []})},
+    "api/v1/datasets/<int:pk>/autolabel/evaluate/": {"POST": obj(DATA, 400, pk="dataset",
+                                                                 body={"deployment": 10**6})},
+    "api/v1/datasets/<int:pk>/autolabel/jobs/": {"GET": obj(V, pk="dataset")},
+    "api/v1/autolabel-jobs/<int:pk>/": {"GET": obj(V, pk="autolabel_job")},
+    "api/v1/autolabel-jobs/<int:pk>/cancel/": {"POST": obj(DATA, 409, pk="autolabel_job")},  # done: not active
+    # ------------------------------------------------------------ end of issue 13
     # ------------------------------------------------------------ schema (public, as drf-spectacular serves it)
     "api/schema/": {"GET": Rule("public", 200)},
     "api/docs/": {"GET": Rule("public", 200)},

@@ -98,8 +98,15 @@ def build_world(make_user):
     DeploymentVersion.objects.create(deployment=deployment, number=1, weights="deployments/0/v1/model.pt",
                                      status="ready", engine_used="torch", active=True,
                                      classes=[{"name": "p", "keypoints": ["a"]}])
+    # issue 13 (autolabel): that deployment chosen for the dataset, and a finished autolabel job.
+    from autolabel.models import AutolabelConfig, AutolabelJob
+
+    AutolabelConfig.objects.create(dataset=ds, deployment=deployment)
+    autolabel_job = AutolabelJob.objects.create(workspace=ws, dataset=ds, deployment=deployment, status="done",
+                                                image_ids=[images[1].pk], done=1)
     return {"users": users, "ws": ws, "other": other, "dataset": ds, "image": images[0], "class": cls,
-            "session": session, "invitation": invitation, "key": key, "job": job, "deployment": deployment}
+            "session": session, "invitation": invitation, "key": key, "job": job, "deployment": deployment,
+            "autolabel_job": autolabel_job}
 
 
 def fresh(world, name: str, principal: str) -> dict:
@@ -227,7 +234,7 @@ def test_every_route_and_method_answers_each_principal_as_the_table_says(make_us
             "number": 1, "slug": world["deployment"].slug}  # issue 11
     pks = {"ws": world["ws"].pk, "dataset": world["dataset"].pk, "image": world["image"].pk,
            "class": world["class"].pk, "session": world["session"].pk, "job": world["job"].pk,
-           "deployment": world["deployment"].pk}  # issue 11
+           "deployment": world["deployment"].pk, "autolabel_job": world["autolabel_job"].pk}  # issues 11, 13
     missing, wrong, tokens = [], [], {}
     routes = cells = admin_routes = admin_cells = 0
     for route, callback in walk():

@@ -122,3 +122,19 @@ def test_a_labelled_image_gets_no_suggestions(api, dataset, suggested):
     url = f"/api/v1/images/{image.pk}/annotations/"
     api.put(url, {"version": api.get(url).json()["version"], "no_objects": True, "instances": []}, format="json")
     assert suggestions_store(image=image, suggestions=[], source={}) is None
+
+
+def test_a_batch_is_padded_to_one_size_and_suggestions_are_clipped_to_their_picture():
+    import numpy as np
+
+    from autolabel.jobs import _clip, _one_shape
+
+    a, b = np.zeros((4, 6, 3), np.uint8), np.ones((5, 3, 3), np.uint8)
+    same = [a, a.copy()]
+    assert _one_shape(same) is same  # one size already: untouched
+    padded = _one_shape([a, b])
+    assert [p.shape for p in padded] == [(5, 6, 3), (5, 6, 3)]
+    assert (padded[1][:5, :3] == 1).all() and (padded[1][:, 3:] == 114).all() and (padded[0][4] == 114).all()
+    s = {"bbox": [-2.0, 1.0, 10.0, 3.0], "keypoints": [[2.0, 2.0, 2], [5.5, 2.0, 2], [2.0, 4.5, 2]]}
+    assert _clip(s, 4, 5) == {"bbox": [0.0, 1.0, 4.0, 3.0], "keypoints": [[2.0, 2.0, 2], [4, 2.0, 0], [2.0, 4.5, 2]]}
+    assert _clip({"bbox": [4.5, 0.0, 2.0, 2.0], "keypoints": []}, 4, 5) is None  # all in the padding

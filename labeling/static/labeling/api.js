@@ -6,6 +6,8 @@ export const loadImage = (id) => api(`/api/v1/images/${id}/`);
 export const loadAnnotation = (id) => api(`/api/v1/images/${id}/annotations/`);
 export const loadClasses = (datasetId) => api(`/api/v1/datasets/${datasetId}/classes/`);
 export const loadProgress = (datasetId) => api(`/api/v1/datasets/${datasetId}/progress/`);
+export const loadReviewNext = (datasetId, after) =>
+  api(`/api/v1/datasets/${datasetId}/review/next/${after ? `?after=${after}` : ""}`);
 export const loadClass = (id) => api(`/api/v1/classes/${id}/`);
 export const saveClass = (id, body) => api(`/api/v1/classes/${id}/`, { method: "PATCH", json: body });
 

@@ -44,6 +44,9 @@ export function bindLabelerControls(page) {
       case "previous-image": page.go("previous"); break;
       case "next-unlabelled": page.go("next-unlabelled"); break;
       case "copy-previous": page.copyPrevious(); break;
+      case "accept-all": page.acceptAll(); break;
+      case "accept-selected": page.acceptSelected(); break;
+      case "next-review": page.go("next-review"); break;
       case "no-objects": page.toggleNoObjects(); break;
       case "fit": stage.fit(); break;
       case "zoom-in": stage.zoomBy(1.25); break;
@@ -66,6 +69,8 @@ export function bindLabelerControls(page) {
   $("btn-next").addEventListener("click", () => page.go("next"));
   $("btn-next-unlabelled").addEventListener("click", () => page.go("next-unlabelled"));
   $("btn-help").addEventListener("click", () => help.toggle());
+  $("btn-accept-all").addEventListener("click", () => page.acceptAll());
+  $("btn-next-review").addEventListener("click", () => page.go("next-review"));
   $("btn-fit").addEventListener("click", () => stage.fit());
   $("no-objects").addEventListener("change", (ev) => { page.toggleNoObjects(ev.target.checked); ev.target.blur(); });
   $("class-select").addEventListener("change", (ev) => { page.chooseClass(Number(ev.target.value)); ev.target.blur(); });

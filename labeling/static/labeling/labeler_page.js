@@ -2,7 +2,7 @@
 // autosaver together. Moving between images happens in place (history.pushState), saving first.
 
 import { ApiError } from "../frontend/api.js";
-import { loadAnnotation, loadClasses, loadImage, loadProgress, putAnnotation, sendKeepalive } from "./api.js";
+import { loadAnnotation, loadClasses, loadImage, loadProgress, loadReviewNext, putAnnotation, sendKeepalive } from "./api.js";
 import { Autosaver, clearJournal, readJournal, writeJournal } from "./autosave.js";
 import { bindLabelerControls } from "./controls.js";
 import { createHelp } from "./help.js";
@@ -12,6 +12,7 @@ import { LabelRenderer } from "./render.js";
 import { LABELER_SHORTCUTS } from "./shortcuts.js";
 import { Stage } from "./stage.js";
 import { Store, VISIBILITY_NAMES, docFromServer, docToServer, emptyDoc, labelReducer, sameAnnotation } from "./state.js";
+import { suggestionCount } from "./suggestions.js";
 import { createBoxTool } from "./tools/box.js";
 import { createPanTool } from "./tools/pan.js";
 import { createSelectTool } from "./tools/select.js";
@@ -21,6 +22,9 @@ const root = $("labeler");
 const datasetId = Number(root.dataset.dataset);
 const storage = window.localStorage;
 const savedBy = createSavedBy($("saved-by"), root.dataset.user);
+// Review mode (?review=1, from the dataset page): "next" walks the review queue, least sure suggestions first.
+const reviewMode = new URLSearchParams(location.search).has("review");
+$("review-mode").hidden = !reviewMode;
 
 const classes = new Map();
 let classList = [];
@@ -28,6 +32,7 @@ let currentClassId = null;
 let image = null; // GET /api/v1/images/<id>/ (with neighbours)
 let saver = null;
 let busy = false; // switching images
+let suggestedBy = null; // {deployment, version, name} of the model whose suggestions are open here
 let crowd = []; // the image's crowd regions: read-only, kept by the server when a save leaves them out
 const ui = { hover: null, draft: null, tooltip: null };
 let needsDraw = true;
@@ -106,7 +111,11 @@ function notify(text) {
 function refreshPanels() {
   const doc = store.doc;
   const sel = store.selection;
-  renderInstances($("instance-list"), doc, sel, classes, (uid) => store.select({ uid, k: null }));
+  renderInstances($("instance-list"), doc, sel, classes, (uid) => store.select({ uid, k: null }), decide);
+  const open = suggestionCount(doc);
+  $("suggest-bar").hidden = !open;
+  $("suggest-text").textContent = open ? `${open} suggestion${open === 1 ? "" : "s"} from ${suggestedByName()}: `
+    + "accept, reject (✗ or Del) or drag a point to fix it." : "";
   $("instance-count").textContent = `(${doc.instances.length})`;
   $("no-objects").checked = doc.noObjects;
   $("btn-undo").disabled = !store.canUndo;
@@ -128,6 +137,9 @@ function showSaveState(state, message) {
 }
 
 async function refreshProgress() {
+  loadReviewNext(datasetId, image ? image.id : null).then((r) => {
+    $("review-left").textContent = r.remaining ? `${r.remaining} with suggestions` : "nothing to review";
+  }).catch(() => {});
   try {
     const p = await loadProgress(datasetId);
     // With assignments, what counts is what is offered to this person: their images and the open ones.
@@ -224,6 +236,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
     renderer.setImage(detail.display_url, detail.width, detail.height);
     ui.hover = null;
     ui.draft = null;
+    suggestedBy = ann.suggested_by || null;
     let doc = docFromServer(ann, detail, classes);
     const journal = readJournal(storage, id);
     let restored = null;
@@ -231,7 +244,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
       if (sameAnnotation(journal.payload, ann)) {
         clearJournal(storage, id);
       } else {
-        doc = docFromServer(journal.payload, detail, classes);
+        doc = docFromServer(journal.payload, detail, classes, ann);
         restored = journal.version === ann.version ? "resume" : "conflict";
       }
     }
@@ -264,7 +277,7 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
       saver.conflict = { currentVersion: ann.version };
       saver._setState("conflict", "Your unsaved edits from the last visit differ from the stored version (changed elsewhere).");
     }
-    if (push) history.pushState({ imageId: id }, "", `/datasets/${datasetId}/label/${id}/`);
+    if (push) history.pushState({ imageId: id }, "", `/datasets/${datasetId}/label/${id}/${reviewMode ? "?review=1" : ""}`);
     stage.fit();
     refreshPanels();
     refreshProgress();
@@ -290,7 +303,13 @@ async function openImage(id, { push = true, skipFlush = false } = {}) {
 async function go(which) {
   if (!image || busy) return;
   let target = null;
-  if (which === "next-unlabelled") {
+  if (which === "next" && reviewMode) which = "next-review";
+  if (which === "next-review") {
+    if (!(await saveBeforeLeaving())) return;
+    const r = await loadReviewNext(datasetId, image.id);
+    target = r.image;
+    if (!target || target === image.id) { notify("Nothing left to review: no other image has open suggestions for you."); return; }
+  } else if (which === "next-unlabelled") {
     if (!(await saveBeforeLeaving())) return;
     const fresh = await loadImage(image.id); // neighbours change once this image is labelled
     target = fresh.neighbours.next_unlabelled;
@@ -307,7 +326,7 @@ async function copyPrevious() {
   if (!prev) { notify("There is no previous image."); return; }
   const [detail, ann] = await Promise.all([loadImage(prev), loadAnnotation(prev)]);
   if (!ann.instances.length) { notify("The previous image has no instances."); return; }
-  const src = docFromServer(ann, detail, classes).instances;
+  const src = docFromServer(ann, detail, classes).instances.filter((i) => !i.suggestion);
   const first = store.doc.nextUid;
   if (store.dispatch({ type: "addInstances", instances: src })) {
     store.select({ uid: first, k: null });
@@ -326,6 +345,31 @@ async function resolveConflict(keepMine) {
     clearJournal(storage, image.id);
     await openImage(image.id, { push: false, skipFlush: true });
   }
+}
+
+// ---------------------------------------------------------------- suggestions (autolabel)
+
+function suggestedByName() {
+  if (!suggestedBy) return "a model";
+  return `${suggestedBy.name || `deployment ${suggestedBy.deployment}`}${suggestedBy.version != null ? ` v${suggestedBy.version}` : ""}`;
+}
+
+function decide(uid, what) {
+  store.dispatch({ type: what === "accept" ? "acceptSuggestion" : "rejectSuggestion", uid });
+}
+
+function acceptAll() {
+  const n = suggestionCount(store.doc);
+  if (!n) { notify("No open suggestions on this image."); return; }
+  store.dispatch({ type: "acceptAllSuggestions" });
+  notify(`Accepted ${n} suggestion${n === 1 ? "" : "s"}.`);
+}
+
+function acceptSelected() {
+  const uid = selectedUid();
+  const inst = uid != null ? store.doc.instances.find((i) => i.uid === uid) : null;
+  if (!inst || !inst.suggestion) { notify("Select a suggestion first (or press Y to accept all)."); return; }
+  decide(uid, "accept");
 }
 
 // ---------------------------------------------------------------- commands
@@ -355,7 +399,7 @@ function toggleNoObjects(value = !store.doc.noObjects) {
     $("no-objects").checked = false;
     return;
   }
-  if (value && store.doc.instances.length) {
+  if (value && store.doc.instances.some((i) => !i.suggestion)) {
     notify("This image has instances: delete them before marking it as having no objects.");
     $("no-objects").checked = false;
     return;
@@ -370,7 +414,8 @@ const help = createHelp($("help"), LABELER_SHORTCUTS, {
 });
 
 bindLabelerControls({
-  store, stage, help, setTool, cycleVisibility, selectedUid, notify, chooseClass, selectStep, go, copyPrevious,
+  store, stage, help, setTool, cycleVisibility, selectedUid, notify, chooseClass, selectStep, go, copyPrevious, acceptAll,
+  acceptSelected,
   toggleNoObjects, resolveConflict, classList: () => classList,
 });
 window.addEventListener("popstate", (ev) => {

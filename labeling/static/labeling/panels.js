@@ -3,6 +3,7 @@
 
 import { SAVE_STATES } from "./autosave.js";
 import { VISIBILITY_NAMES } from "./state.js";
+import { suggestionLabel } from "./suggestions.js";
 
 const timers = new WeakMap();
 
@@ -14,8 +15,9 @@ export function flash(node, text) {
   timers.set(node, setTimeout(() => node.classList.remove("flash"), 1500));
 }
 
-/** One list item per instance: class colour and name, points placed; clicking selects it. */
-export function renderInstances(list, doc, selection, classes, onSelect) {
+/** One list item per instance: class colour and name, points placed; clicking selects it. A suggestion has
+ * accept (✓) and reject (✗) buttons: onDecide(uid, "accept" | "reject"). */
+export function renderInstances(list, doc, selection, classes, onSelect, onDecide = null) {
   list.replaceChildren(...doc.instances.map((inst, i) => {
     const li = document.createElement("li");
     const cls = classes.get(inst.class);
@@ -26,6 +28,27 @@ export function renderInstances(list, doc, selection, classes, onSelect) {
     li.querySelector(".muted").textContent = inst.keypoints.length ? `${placed}/${inst.keypoints.length} points` : "box only";
     li.dataset.uid = inst.uid;
     if (selection && selection.uid === inst.uid) li.classList.add("selected");
+    const note = suggestionLabel(inst);
+    if (note) {
+      const span = document.createElement("span");
+      span.className = "origin";
+      span.textContent = note;
+      li.querySelector(".name").after(span);
+    }
+    if (inst.suggestion) {
+      li.classList.add("suggestion");
+      for (const [what, text, title] of [["accept", "✓", "Accept this suggestion (Enter when selected)"],
+                                         ["reject", "✗", "Reject this suggestion (Del when selected)"]]) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = `decide ${what === "accept" ? "yes" : "no"}`;
+        b.dataset.decide = what;
+        b.title = title;
+        b.textContent = text;
+        b.addEventListener("click", (ev) => { ev.stopPropagation(); b.blur(); if (onDecide) onDecide(inst.uid, what); });
+        li.appendChild(b);
+      }
+    }
     li.addEventListener("click", () => onSelect(inst.uid));
     return li;
   }));

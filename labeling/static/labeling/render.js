@@ -6,6 +6,8 @@
 // circle and the lines that end in it. Crisp at any zoom: strokes use non-scaling-stroke, and point
 // radii, handle sizes and label sizes come from CSS variables set from the zoom (--r, --hs, --fs).
 
+import { isLowPoint } from "./suggestions.js";
+
 const NS = "http://www.w3.org/2000/svg";
 
 export const POINT_RADIUS = 4.5; // screen pixels
@@ -147,7 +149,8 @@ export class LabelRenderer {
     const color = (cls && cls.color) || "#ff0000";
     const tmpl = (cls && cls.keypoints) || [];
     const conns = (cls && cls.connections) || [];
-    const g = el("g", { class: "inst", "data-uid": inst.uid });
+    // A model's suggestion (not a label yet) is drawn dashed and translucent; its low-score points are ringed.
+    const g = el("g", { class: inst.suggestion ? "inst suggestion" : "inst", "data-uid": inst.uid });
     const [x, y, w, h] = inst.bbox;
     const rect = el("rect", { class: "bbox", x, y, width: w, height: h, stroke: color, fill: color }, g);
     const kps = inst.keypoints;
@@ -166,7 +169,8 @@ export class LabelRenderer {
     });
     const circles = kps.map((p, k) => {
       const c = (tmpl[k] && tmpl[k].color) || color;
-      return el("circle", { class: visClass(p[2]), cx: p[0], cy: p[1], fill: c, stroke: c, "data-k": k }, g);
+      return el("circle", { class: visClass(p[2]) + (isLowPoint(inst, k) ? " low" : ""), cx: p[0], cy: p[1], fill: c,
+                            stroke: c, "data-k": k }, g);
     });
     return { g, rect, lines, circles, inst, cls, adj, lineState, selected: false };
   }
@@ -206,6 +210,8 @@ export class LabelRenderer {
 
   _pointFlags(uid, k) {
     let f = "";
+    const e = this.entries.get(uid);
+    if (e && isLowPoint(e.inst, k)) f += " low";
     if (this.sel.uid === uid && this.sel.k === k) f += " sel";
     if (this.hov.uid === uid && this.hov.k === k) f += " hover";
     return f;
@@ -229,7 +235,8 @@ export class LabelRenderer {
       if (this.order[i] !== inst.uid) orderChanged = true;
       const cls = classes.get(inst.class);
       let e = this.entries.get(inst.uid);
-      if (e && (e.cls !== cls || e.inst.keypoints.length !== inst.keypoints.length)) {
+      if (e && (e.cls !== cls || e.inst.keypoints.length !== inst.keypoints.length
+                || Boolean(e.inst.suggestion) !== Boolean(inst.suggestion))) { // accepted: drawn as a label now
         const fresh = this._build(inst, cls);
         e.g.replaceWith(fresh.g);
         e = fresh;

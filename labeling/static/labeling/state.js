@@ -6,9 +6,11 @@
 //
 //   doc = {width, height, noObjects, nextUid, instances: [{uid, class, bbox: [x,y,w,h], keypoints: [[x,y,v]...]}]}
 //
-// `uid` is local to the page (stable across edits, never sent to the server).
+// `uid` is local to the page (stable across edits, never sent to the server). An instance may carry
+// `suggestion` (a model's, not yet a label) or `origin` (accepted from one): see suggestions.js.
 
 import { clamp, clampMove, clampRect, mirrorKeypoints, remapToBox, round2, templateToBox } from "./geometry.js";
+import { accepted, instanceFromSuggestion, markEdited, openSuggestionIds } from "./suggestions.js";
 
 export const ABSENT = 0, OCCLUDED = 1, VISIBLE = 2;
 export const VISIBILITY_NAMES = { 0: "absent", 1: "occluded", 2: "visible" };
@@ -164,11 +166,12 @@ export function emptyDoc(width, height) {
 }
 
 /**
- * Document from an annotation body {no_objects, instances}. The server stores absent points as
- * [0, 0, 0]; they are placed where the class template puts them in the box, so they can be seen
- * (drawn as absent) and dragged back.
+ * Document from an annotation body {no_objects, instances, suggestions?, suggested_by?}. The server stores
+ * absent points as [0, 0, 0]; they are placed where the class template puts them in the box, so they can be
+ * seen (drawn as absent) and dragged back. `body.suggestions` holds suggestion objects (a GET) or ids (a
+ * journalled PUT body): ids are looked up in `server` (the stored annotation body, as GET answers it); unknown ids are dropped.
  */
-export function docFromServer(body, { width, height }, classes) {
+export function docFromServer(body, { width, height }, classes, server = null) {
   const doc = emptyDoc(width, height);
   doc.noObjects = Boolean(body && body.no_objects);
   for (const inst of (body && body.instances) || []) {
@@ -176,10 +179,21 @@ export function docFromServer(body, { width, height }, classes) {
     const ghost = keypointsFromTemplate(cls, inst.bbox);
     const keypoints = inst.keypoints.map((kp, k) =>
       kp[2] > 0 ? [kp[0], kp[1], kp[2]] : [ghost[k] ? ghost[k][0] : inst.bbox[0], ghost[k] ? ghost[k][1] : inst.bbox[1], ABSENT]);
-    const stored = { uid: doc.nextUid++, class: inst.class, bbox: [...inst.bbox], keypoints };
+    const kept = { uid: doc.nextUid++, class: inst.class, bbox: [...inst.bbox], keypoints };
     // An imported instance's segment area (COCO `area`) stays with it while its box is not changed.
-    if (inst.area != null) Object.assign(stored, { area: inst.area, areaBox: [...inst.bbox] });
-    doc.instances.push(stored);
+    if (inst.area != null) Object.assign(kept, { area: inst.area, areaBox: [...inst.bbox] });
+    if (inst.origin) kept.origin = { ...inst.origin };
+    doc.instances.push(kept);
+  }
+  const known = new Map([...((server && server.suggestions) || []), ...((body && body.suggestions) || [])]
+    .filter((x) => x && typeof x === "object").map((x) => [x.id, x]));
+  const by = (body && body.suggested_by) || (server && server.suggested_by) || null;
+  for (const entry of (body && body.suggestions) || []) {
+    const s = typeof entry === "string" ? known.get(entry) : entry;
+    if (!s || !classes.has(s.class)) continue;
+    const ghost = keypointsFromTemplate(classes.get(s.class), s.bbox);
+    doc.instances.push(instanceFromSuggestion(s, doc.nextUid++, by, (k) => ghost[k]));
+    doc.hadSuggestions = true; // saves then say which are still open (none: all accepted or rejected)
   }
   return doc;
 }
@@ -188,12 +202,14 @@ export function docFromServer(body, { width, height }, classes) {
 export function docToServer(doc) {
   return {
     no_objects: doc.noObjects,
-    instances: doc.instances.map((inst) => ({
+    instances: doc.instances.filter((inst) => !inst.suggestion).map((inst) => ({
       class: inst.class,
       bbox: inst.bbox.map(round2),
       keypoints: inst.keypoints.map(([x, y, v]) => (v > 0 ? [round2(x), round2(y), v] : [0, 0, 0])),
       ...(inst.area != null && inst.areaBox && inst.areaBox.every((v, i) => v === inst.bbox[i]) ? { area: inst.area } : {}),
+      ...(inst.origin ? { origin: { ...inst.origin } } : {}),
     })),
+    ...(doc.hadSuggestions ? { suggestions: openSuggestionIds(doc) } : {}),
   };
 }
 
@@ -203,7 +219,9 @@ export function sameAnnotation(a, b) {
     no_objects: Boolean(body.no_objects),
     instances: (body.instances || []).map((i) => ({
       class: i.class, bbox: i.bbox.map(round2), keypoints: i.keypoints.map(([x, y, v]) => (v > 0 ? [round2(x), round2(y), v] : [0, 0, 0])),
+      origin: i.origin ? { s: true, d: i.origin.deployment ?? null, v: i.origin.version ?? null, e: Boolean(i.origin.edited) } : null,
     })),
+    suggestions: (body.suggestions || []).map((x) => (typeof x === "string" ? x : x.id)),
   });
   return norm(a) === norm(b);
 }
@@ -216,7 +234,7 @@ function withInstance(doc, uid, fn) {
   const idx = findIndex(doc, uid);
   if (idx < 0) return doc;
   const before = doc.instances[idx];
-  const after = fn(before);
+  const after = markEdited(before, fn(before));
   if (after === before) return doc;
   const instances = doc.instances.slice();
   instances[idx] = after;
@@ -320,10 +338,27 @@ export function labelReducer(doc, action, ctx) {
         if (!inst.keypoints.length) return inst;
         return { ...inst, keypoints: clampPoints(doc, mirrorKeypoints(inst.keypoints, inst.bbox, (cls && cls.flip_pairs) || [])) };
       });
+    case "acceptSuggestion": { // as it is (not edited)
+      const idx = findIndex(doc, action.uid);
+      if (idx < 0 || !doc.instances[idx].suggestion) return doc;
+      const instances = doc.instances.slice();
+      instances[idx] = accepted(instances[idx]);
+      return { ...doc, noObjects: false, instances };
+    }
+    case "acceptAllSuggestions": {
+      if (!doc.instances.some((i) => i.suggestion)) return doc;
+      return { ...doc, noObjects: false, instances: doc.instances.map((i) => accepted(i)) };
+    }
+    case "rejectSuggestion": {
+      const idx = findIndex(doc, action.uid);
+      if (idx < 0 || !doc.instances[idx].suggestion) return doc;
+      return { ...doc, instances: doc.instances.filter((i) => i.uid !== action.uid) };
+    }
     case "setNoObjects": {
       const value = Boolean(action.value);
       if (value === doc.noObjects) return doc;
-      if (value && doc.instances.length) return doc; // the page explains: delete the instances first
+      if (value && doc.instances.some((i) => !i.suggestion)) return doc; // the page explains: delete the instances first
+      if (value && doc.instances.length) return { ...doc, noObjects: true, instances: [] }; // no objects: suggestions rejected
       return { ...doc, noObjects: value };
     }
     default:
