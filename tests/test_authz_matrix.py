@@ -89,8 +89,14 @@ def build_world(make_user):
 
     job = Job.objects.create(workspace=ws, dataset=ds, created_by=users["admin"], kind="export", format="coco",
                              status="done", output_file=storage.save_replace("jobs/0/people_coco.json", b"{}"))
+    # issue 11 pages (deployui): a deployment of the team for the deployment pages' rows
+    from deploy.models import Deployment
+
+    deployment = Deployment.objects.create(workspace=ws, name="served", kind="custom", created_by=users["admin"])
+    deployment.versions.create(number=1, source="session_best", training_session=session, active=True,
+                               classes=[{"name": "p", "color": "#ff0000", "keypoints": ["a"], "connections": []}])
     return {"users": users, "ws": ws, "other": other, "dataset": ds, "image": images[0], "class": cls,
-            "session": session, "invitation": invitation, "key": key, "job": job}
+            "session": session, "invitation": invitation, "key": key, "job": job, "deployment": deployment}
 
 
 def fresh(world, name: str, principal: str) -> dict:
@@ -203,7 +209,8 @@ def test_every_route_and_method_answers_each_principal_as_the_table_says(make_us
             "user_id": world["users"]["viewer"].pk, "invitation_id": world["invitation"].pk, "token_id": 0,
             "kind": "best", "index": 0, "content_type_id": 1, "object_id": 1, "id": 1}
     pks = {"ws": world["ws"].pk, "dataset": world["dataset"].pk, "image": world["image"].pk,
-           "class": world["class"].pk, "session": world["session"].pk, "job": world["job"].pk}
+           "class": world["class"].pk, "session": world["session"].pk, "job": world["job"].pk,
+           "deployment": world["deployment"].pk}  # issue 11 pages (deployui)
     missing, wrong, tokens = [], [], {}
     routes = cells = admin_routes = admin_cells = 0
     for route, callback in walk():

@@ -10,6 +10,7 @@ test("the two detect URLs: the deployment's own first, the other as its fallback
   assert.deepEqual(detectUrls({ id: 7, slug: "AbC_123", url: urls[0] }, origin), urls);
   assert.deepEqual(detectUrls({ id: 7, slug: "AbC_123", url: urls[1] }, origin), [urls[1], urls[0]]);
   assert.deepEqual(detectUrls({ id: 7 }, origin), [urls[1]]);
+  assert.deepEqual(detectUrls({ id: 7, url: urls[1], public_url: urls[0] }, origin), [urls[1], urls[0]]);
 });
 
 test("thresholds come from the sliders, defaults otherwise", () => {

@@ -5,12 +5,14 @@
 
 export const KEY_PLACEHOLDER = "YOUR_API_KEY";
 
-/** Both detect URLs of a deployment: [its `url`, the other one], absolute, built from `origin` when missing. */
+/** Both detect URLs of a deployment: [its `url`, its `public_url` (/d/<slug>/detect)], absolute; built from
+ * `origin`, `id` and `slug` when the API did not give them. */
 export function detectUrls(deployment, origin) {
   const byId = `${origin}/api/v1/deployments/${deployment.id}/detect`;
   const bySlug = deployment.slug ? `${origin}/d/${deployment.slug}/detect` : null;
   const primary = deployment.url || bySlug || byId;
-  const other = deployment.fallback_url || (primary === byId ? bySlug : byId);
+  const other = deployment.public_url && deployment.public_url !== primary ? deployment.public_url
+    : (primary === byId ? bySlug : byId);
   return other && other !== primary ? [primary, other] : [primary];
 }
 
