@@ -42,9 +42,9 @@ def class_styles(deployment: Deployment) -> dict:
     """Class name -> {color, keypoints, connections[, connection_colors, keypoint_colors]} of the active
     version (frozen at deploy time), for the playground's overlay; {} when nothing is known (an uploaded .pt
     without a template: the page then picks palette colours)."""
-    if deployment.kind == Deployment.Kind.SAPIENS2:
-        return sapiens2_style()
     version = deployment.active_version
+    if deployment.kind == Deployment.Kind.SAPIENS2 and not (version and version.classes):
+        return sapiens2_style()
     styles = {}
     for c in (version.classes if version else []):
         style = {"color": c.get("color") or "#e11d48", "keypoints": list(c.get("keypoints") or []),
