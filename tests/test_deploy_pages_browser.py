@@ -32,11 +32,11 @@ COLOUR = "#16a34a"
 def finished_session(user, pt_bytes: bytes):
     """A completed training session of alice's personal workspace whose best.pt is the tiny checkpoint, with the
     skeleton snapshot a real run freezes (class "person", its colour and links)."""
-    from accounts.selectors import workspaces_for
+    from accounts.selectors import personal_workspace
     from config import storage
     from training.models import TrainingSession
 
-    ws = workspaces_for(user).first()
+    ws = personal_workspace(user)
     session = TrainingSession.objects.create(
         workspace=ws, created_by=user, name="tiny people", algorithm="yolo11n-pose", status="completed", epoch=1,
         epochs=1, progress=1.0, skeleton={"keypoint_count": 17, "keypoint_names": COCO17, "classes": [
