@@ -153,8 +153,24 @@ for (const tab of document.querySelectorAll(".tabs [data-lang]")) {
 }
 bindCopy($("copy-code"), $("code"), $("copy-code-msg"));
 
-api(`/api/v1/deployments/${id}/`).then((d) => {
-  deployment = d;
+const STATUS_NOTES = {
+  exporting: "Preparing the model (ONNX export on the inference queue)… Detect works once it is ready.",
+  failed: "The active version failed to deploy: see the deployment's page.",
+  "": "Nothing is deployed yet.",
+};
+
+async function loadDeployment() {
+  try {
+    deployment = await api(`/api/v1/deployments/${id}/`);
+  } catch (err) {
+    $("model-status").textContent = `Could not load the deployment: ${err.message}`;
+    setTimeout(loadDeployment, 5000);
+    return;
+  }
   renderCode();
+  $("model-status").textContent = STATUS_NOTES[deployment.status] || "";
+  if (deployment.status === "exporting") setTimeout(loadDeployment, 2000);  // follow the export, no reload
   window.__playgroundReady = true;
-}).catch((err) => { $("detect-msg").textContent = `Could not load the deployment: ${err.message}`; });
+}
+
+loadDeployment();
