@@ -7,9 +7,13 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run worker test test-py test-js browser migrate bench docs clean
+.PHONY: install run worker test test-py test-js browser ocr migrate bench docs clean
 
-install: $(STAMP)
+install: $(STAMP) ocr
+
+# Tesseract (the detect endpoint's OCR: ocr_model=small) with English and German; Debian packages.
+ocr:
+	@command -v tesseract >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu; }
 
 $(STAMP): requirements/base.txt requirements/test.txt requirements/lock.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }

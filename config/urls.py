@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include("deploy.public_urls")),
     path("", include("accounts.page_urls")),
     path("", include("datasets.page_urls")),
     path("", include("labeling.page_urls")),

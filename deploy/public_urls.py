@@ -1,0 +1,8 @@
+"""The short public detect URL, outside /api/v1/: /d/<slug>/detect."""
+from django.urls import path
+
+from . import detect
+
+urlpatterns = [
+    path("d/<str:slug>/detect", detect.DetectView.as_view(), name="deployment-public-detect"),
+]
