@@ -9,25 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from accounts.roles import Action
-from accounts.selectors import check_role, scoped
-
 from .models import Deployment
+from .selectors import deployment_get
 
 GOLIATH = Path(__file__).resolve().parent / "engines" / "sapiens2" / "data" / "goliath_keypoints.json"
-
-
-def _deployment(user, pk) -> Deployment:
-    try:
-        deployment = scoped(Deployment.objects.select_related("workspace"), user).get(pk=int(pk))
-    except (Deployment.DoesNotExist, TypeError, ValueError):
-        raise Http404("no such deployment") from None
-    check_role(deployment.my_role, Action.VIEW, deployment.workspace.name)
-    return deployment
 
 
 @lru_cache(maxsize=1)
@@ -78,11 +66,11 @@ def deployment_list(request):
 @login_required
 @ensure_csrf_cookie
 def deployment_detail(request, pk):
-    return render(request, "deploy/detail.html", {"deployment": _deployment(request.user, pk)})
+    return render(request, "deploy/detail.html", {"deployment": deployment_get(request.user, pk)})
 
 
 @login_required
 @ensure_csrf_cookie
 def deployment_playground(request, pk):
-    deployment = _deployment(request.user, pk)
+    deployment = deployment_get(request.user, pk)
     return render(request, "deploy/playground.html", {"deployment": deployment, "styles": class_styles(deployment)})
