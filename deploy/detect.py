@@ -54,7 +54,7 @@ def _presented_key(request) -> str:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
-def _member_role(request, deployment: Deployment) -> str | None:
+def _member_role(request, deployment: Deployment, session_user=None) -> str | None:
     """The caller's role in the deployment's workspace when authenticated as a user (API token or session with
     CSRF), else None. A bad token raises (401)."""
     from rest_framework.authentication import SessionAuthentication
@@ -65,9 +65,11 @@ def _member_role(request, deployment: Deployment) -> str | None:
     if auth.lower().startswith("token "):
         found = ApiTokenAuthentication().authenticate(request)
         user = found[0] if found else None
+    elif session_user is not None and session_user.is_authenticated and session_user.is_active:
+        SessionAuthentication().enforce_csrf(request)  # a cookie-authenticated call must carry the CSRF token
+        user = session_user
     else:
-        found = SessionAuthentication().authenticate(request)  # enforces CSRF for cookie-authenticated calls
-        user = found[0] if found else None
+        user = None
     if user is None:
         return None
     role = role_in(user, deployment.workspace_id)
@@ -99,6 +101,12 @@ class DetectView(APIView):
             raise Http404("no such deployment") from None
 
     # ------------------------------------------------------------ the request
+    def initialize_request(self, request, *args, **kwargs):
+        # The session's user, read before DRF (with no authenticators here) sets the request's user to anonymous.
+        user = getattr(request, "user", None)
+        self._session_user = user if user is not None and user.is_authenticated else None
+        return super().initialize_request(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         self._started = time.perf_counter()
         self._engine_ms = None
@@ -171,7 +179,7 @@ class DetectView(APIView):
                 return
             raise KeyInvalid("the API key is not valid for this deployment (wrong, or revoked)")
         try:
-            role = _member_role(request, deployment)
+            role = _member_role(request, deployment, getattr(self, "_session_user", None))
         except drf_exceptions.AuthenticationFailed as exc:
             raise KeyInvalid(f"invalid credentials: {exc.detail}") from None
         if role is None:

@@ -65,6 +65,7 @@ def expected(rule: Rule, principal: str, api: bool) -> int:
 
 V, LABEL, DATA, DELETE, TRAIN, MEMBERS = (Action.VIEW, Action.LABEL, Action.MANAGE_DATA, Action.DELETE_DATASET,
                                           Action.TRAIN, Action.MANAGE_MEMBERS)
+DEPLOY, KEYS = Action.DEPLOY, Action.MANAGE_KEYS  # issue 11
 
 
 def obj(action, ok=200, pk=None, **kw) -> Rule:
@@ -170,6 +171,24 @@ ROWS: dict[str, dict[str, Rule]] = {
     "deployments/<int:pk>/": {"GET": page("deployment")},
     "deployments/<int:pk>/playground/": {"GET": page("deployment")},
     # ------------------------------------------------------------ end of issue 11 pages
+    # ------------------------------------------------------------ issue 11: deployments (API)
+    # Creating from the world's session (its best.pt is not a model) answers 400 weights_invalid to an allowed
+    # caller; the detect routes get no image, so an allowed caller gets 400 (the key/role check comes first).
+    "api/v1/deployments/": {"GET": Rule("list", 200, V),
+                            "POST": Rule("list", 400, DEPLOY, body="deploy")},
+    "api/v1/deployments/<int:pk>/": {"GET": obj(V, pk="deployment"),
+                                     "PATCH": obj(DEPLOY, pk="deployment", body={"name": "served"}),
+                                     "DELETE": obj(DEPLOY, 204, fresh="deployment")},
+    "api/v1/deployments/<int:pk>/versions/": {"GET": obj(V, pk="deployment"),
+                                              "POST": obj(DEPLOY, 400, pk="deployment", body="redeploy")},
+    "api/v1/deployments/<int:pk>/versions/<int:number>/activate/": {"POST": obj(DEPLOY, pk="deployment")},
+    "api/v1/deployments/<int:pk>/keys/": {"GET": obj(KEYS, pk="deployment"),
+                                          "POST": obj(KEYS, 201, pk="deployment", body={"name": "k"})},
+    "api/v1/deployments/<int:pk>/keys/<int:key_id>/": {"DELETE": obj(KEYS, fresh="deployment_key")},
+    "api/v1/deployments/<int:pk>/usage/": {"GET": obj(V, pk="deployment")},
+    "api/v1/deployments/<int:pk>/detect": {"POST": Rule("deployment", 400, V, pk="deployment", wrong_key=401)},
+    # The short URL is outside /api/: still JSON, so a caller without credentials gets 401, not a log-in redirect.
+    "d/<str:slug>/detect": {"POST": Rule("deployment", 400, V, wrong_key=401, override={"anonymous": 401})},
     # ------------------------------------------------------------ schema (public, as drf-spectacular serves it)
     "api/schema/": {"GET": Rule("public", 200)},
     "api/docs/": {"GET": Rule("public", 200)},

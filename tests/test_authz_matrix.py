@@ -89,12 +89,14 @@ def build_world(make_user):
 
     job = Job.objects.create(workspace=ws, dataset=ds, created_by=users["admin"], kind="export", format="coco",
                              status="done", output_file=storage.save_replace("jobs/0/people_coco.json", b"{}"))
-    # issue 11 pages (deployui): a deployment of the team for the deployment pages' rows
-    from deploy.models import Deployment
+    # issue 11: a private deployment serving one ready version (its files are never read: no call gets that far)
+    from deploy.models import Deployment, DeploymentVersion
 
-    deployment = Deployment.objects.create(workspace=ws, name="served", kind="custom", created_by=users["admin"])
-    deployment.versions.create(number=1, source="session_best", training_session=session, active=True,
-                               classes=[{"name": "p", "color": "#ff0000", "keypoints": ["a"], "connections": []}])
+    deployment = Deployment.objects.create(workspace=ws, name="served", kind="custom", engine="torch",
+                                           created_by=users["admin"])
+    DeploymentVersion.objects.create(deployment=deployment, number=1, weights="deployments/0/v1/model.pt",
+                                     status="ready", engine_used="torch", active=True,
+                                     classes=[{"name": "p", "keypoints": ["a"]}])
     return {"users": users, "ws": ws, "other": other, "dataset": ds, "image": images[0], "class": cls,
             "session": session, "invitation": invitation, "key": key, "job": job, "deployment": deployment}
 
@@ -138,6 +140,15 @@ def fresh(world, name: str, principal: str) -> dict:
     if name == "foreign_invitation":  # joining a workspace that is not the team's leaves every role as it is
         host = accounts.workspace_create(user=users["admin"], name=f"host {n}")
         return {"key": accounts.invitation_create(workspace=host, role="viewer", created_by=users["admin"])[1]}
+    if name == "deployment":  # issue 11
+        from deploy.models import Deployment
+
+        return {"pk": Deployment.objects.create(workspace=ws, name=f"doomed {n}", kind="custom").pk}
+    if name == "deployment_key":  # issue 11
+        from deploy.services import api_key_create
+
+        return {"pk": world["deployment"].pk,
+                "key_id": api_key_create(deployment=world["deployment"], user=users["admin"])[0].pk}
     raise KeyError(name)
 
 
@@ -165,6 +176,10 @@ def body_for(world, name, values: dict):
         return {"dataset": world["dataset"].pk, "algorithm": "yolo11n-pose", "class_ids": [world["class"].pk]}, "json"
     if name == "switch":
         return {"workspace": world["ws"].pk, "next": "/"}, "form"
+    if name == "deploy":  # issue 11
+        return {"name": f"d{n}", "kind": "custom", "training_session": world["session"].pk}, "json"
+    if name == "redeploy":  # issue 11
+        return {"training_session": world["session"].pk}, "json"
     if name == "accept_foreign":
         return {"key": fresh(world, "foreign_invitation", "")["key"]}, "json"
     raise KeyError(name)
@@ -207,10 +222,11 @@ def test_every_route_and_method_answers_each_principal_as_the_table_says(make_us
     world = build_world(make_user)
     base = {"pk": None, "image_id": world["image"].pk, "class_id": world["class"].pk, "key": world["key"],
             "user_id": world["users"]["viewer"].pk, "invitation_id": world["invitation"].pk, "token_id": 0,
-            "kind": "best", "index": 0, "content_type_id": 1, "object_id": 1, "id": 1}
+            "kind": "best", "index": 0, "content_type_id": 1, "object_id": 1, "id": 1,
+            "number": 1, "slug": world["deployment"].slug}  # issue 11
     pks = {"ws": world["ws"].pk, "dataset": world["dataset"].pk, "image": world["image"].pk,
            "class": world["class"].pk, "session": world["session"].pk, "job": world["job"].pk,
-           "deployment": world["deployment"].pk}  # issue 11 pages (deployui)
+           "deployment": world["deployment"].pk}  # issue 11
     missing, wrong, tokens = [], [], {}
     routes = cells = admin_routes = admin_cells = 0
     for route, callback in walk():
