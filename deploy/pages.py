@@ -28,9 +28,11 @@ def sapiens2_style() -> dict:
 
 def class_styles(deployment: Deployment) -> dict:
     """Class name -> {color, keypoints, connections[, connection_colors, keypoint_colors]} of the active
-    version (frozen at deploy time), for the playground's overlay; {} when nothing is known (an uploaded .pt
+    version, else the newest (frozen at deploy time), for the playground's overlay; {} when nothing is known (an uploaded .pt
     without a template: the page then picks palette colours)."""
-    version = deployment.active_version
+    # Right after a deploy the only version may still be exporting (not active yet): its classes are the ones
+    # the page will draw, as the API's `classes` field says too.
+    version = deployment.active_version or deployment.versions.first()
     if deployment.kind == Deployment.Kind.SAPIENS2 and not (version and version.classes):
         return sapiens2_style()
     styles = {}

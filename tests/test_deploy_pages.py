@@ -63,3 +63,11 @@ def test_another_users_deployment_pages_answer_404(client, user, other_user):
     client.force_login(other_user)
     assert client.get(f"/deployments/{d.pk}/").status_code == 404
     assert client.get(f"/deployments/{d.pk}/playground/").status_code == 404
+
+
+def test_playground_right_after_a_deploy_draws_the_exporting_versions_classes(logged_in, user):
+    d = _deployment(user, kind="custom")
+    d.versions.create(number=1, status="exporting", classes=[
+        {"name": "person", "color": "#16a34a", "keypoints": ["a"], "connections": []}])
+    html = logged_in.get(f"/deployments/{d.pk}/playground/").content.decode()
+    assert _styles(html)["person"]["color"] == "#16a34a"

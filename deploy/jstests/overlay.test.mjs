@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { COCO17_NAMES, PALETTE, classStyle, lineScale, overlayShapes, toHex } from "../static/deploy/overlay.js";
+import { COCO17_NAMES, PALETTE, classStyle, lineScale, overlayShapes, stylesFromClasses, toHex } from "../static/deploy/overlay.js";
 
 const kp = (name, x, y, confidence = 0.9) => ({ name, x, y, confidence });
 const person = (keypoints, extra = {}) => ({ class: "person", confidence: 0.87, x: 10, y: 20, width: 100, height: 200, keypoints, ...extra });
@@ -68,4 +68,15 @@ test("line width keeps its screen size whatever the image's scale", () => {
   assert.equal(lineScale(500, 1000, 2), 1);
   assert.equal(lineScale(0, 1000, 2), 2);
   assert.equal(lineScale(10, 1000, 2), 0.5);
+});
+
+test("the API's class list becomes the style map the overlay reads", () => {
+  const styles = stylesFromClasses([{ name: "hand", color: "#00ff00", keypoints: ["a", "b"], connections: [[0, 1, "#fff"]] },
+    { name: "person", color: "#33cc66", keypoints: ["n"], connections: [], keypoint_colors: ["#ff0000"], connection_colors: [] }]);
+  assert.deepEqual(styles.hand, { color: "#00ff00", keypoints: ["a", "b"], connections: [[0, 1]] });
+  assert.deepEqual(styles.person.keypoint_colors, ["#ff0000"]);
+  const [box, point] = overlayShapes([person([kp("n", 5, 5)])], styles);
+  assert.equal(box.color, "#33cc66");
+  assert.equal(point.color, "#ff0000");
+  assert.deepEqual(stylesFromClasses(undefined), {});
 });

@@ -41,6 +41,18 @@ export function classStyle(styles, name, keypointNames, order) {
     linkColors: null, pointColors: null };
 }
 
+/** The API's `classes` list ([{name, color, keypoints, connections, keypoint_colors?, connection_colors?}]) as
+ * the map class name -> style that classStyle() reads. */
+export function stylesFromClasses(classes) {
+  const out = {};
+  for (const c of classes || []) {
+    out[c.name] = { color: c.color, keypoints: c.keypoints || [], connections: (c.connections || []).map((e) => e.slice(0, 2)) };
+    if (c.keypoint_colors) out[c.name].keypoint_colors = c.keypoint_colors;
+    if (c.connection_colors) out[c.name].connection_colors = c.connection_colors;
+  }
+  return out;
+}
+
 /**
  * Shapes to paint for a detect answer, in image pixels:
  * [{type: "box", x, y, width, height, color, label}, {type: "line", x1, y1, x2, y2, color}, {type: "point", x, y, color}].

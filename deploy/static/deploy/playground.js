@@ -4,12 +4,12 @@
 import { api, csrfToken } from "../frontend/api.js";
 import { bindCopy } from "../frontend/copy.js";
 import { clientCode, detectUrls } from "./clientcode.js";
-import { drawOverlay, lineScale, overlayShapes } from "./overlay.js";
+import { drawOverlay, lineScale, overlayShapes, stylesFromClasses } from "./overlay.js";
 import { latencyLine, parseServerTiming } from "./timing.js";
 
 const $ = (x) => document.getElementById(x);
 const id = Number($("playground").dataset.id);
-const styles = JSON.parse($("class-styles").textContent);
+let styles = JSON.parse($("class-styles").textContent);  // as rendered; the API's `classes` replace them
 const detectPath = `/api/v1/deployments/${id}/detect`;
 let deployment = null;
 let image = null;  // the Blob sent
@@ -166,6 +166,10 @@ async function loadDeployment() {
     $("model-status").textContent = `Could not load the deployment: ${err.message}`;
     setTimeout(loadDeployment, 5000);
     return;
+  }
+  if (deployment.classes && deployment.classes.length) {
+    styles = stylesFromClasses(deployment.classes);
+    redraw();
   }
   renderCode();
   $("model-status").textContent = STATUS_NOTES[deployment.status] || "";
