@@ -147,7 +147,9 @@ def test_deploy_a_finished_session_detect_in_the_playground_and_run_the_copied_c
     page.click("#create-key")
     page.wait_for_selector("#new-key-box:not([hidden])")
     key = page.input_value("#new-key-value")
-    assert key and page.locator("#keys tbody tr").count() == 1
+    assert key.startswith("pdk_")
+    wait_true(page, "document.querySelectorAll('#keys tbody tr').length === 1")  # the list, reloaded
+    assert page.inner_text("#keys tbody tr td:nth-child(2)") == key[:len(page.inner_text("#keys tbody tr td:nth-child(2)")) - 1] + "…"
     script = tmp_path / "client.py"
     script.write_text(python_code.replace("YOUR_API_KEY", key))
     run = subprocess.run([sys.executable, str(script), str(PHOTOS[0])], capture_output=True, text=True, timeout=120)
