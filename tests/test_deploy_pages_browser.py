@@ -209,7 +209,8 @@ def test_deployments_page_creates_from_an_uploaded_pt_and_deletes(browser_page, 
     d = api.get(f"/api/v1/deployments/{deployment_id}/").json()
     assert (d["name"], d["public"], d["monthly_quota"], d["engine"]) == ("tiny_pose", True, 100, "torch")
     wait_true(page, "window.__deploymentReady === true")
-    assert page.input_value("#url") == d["url"] and page.input_value("#fallback-url") == d["public_url"]
+    assert page.input_value("#url") == f"{page.base}/api/v1/deployments/{deployment_id}/detect"
+    assert page.input_value("#fallback-url") == f"{page.base}/d/{d['slug']}/detect"
     page.fill("#settings input[name=burst_per_minute]", "7")
     page.fill("#settings textarea[name=allowed_origins]", "https://shop.example")
     page.click("#save-settings")
