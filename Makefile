@@ -37,10 +37,8 @@ run: migrate
 	@echo "  (or: $(PY) manage.py createsuperuser), then log in."
 	@echo "  API docs: http://127.0.0.1:$(PORT)/api/docs/   Stop with Ctrl+C."
 	@echo ""
-	@trap 'kill 0' EXIT INT TERM; \
-	$(VENV)/bin/celery -A config worker -Q default,inference -c 2 -n web@%h -l warning & \
-	$(VENV)/bin/celery -A config worker -Q gpu -c 1 -n gpu@%h -l warning & \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) --noreload
+	@# One supervisor for the web server and both workers: Ctrl+C stops all three (config/serve.py).
+	@$(PY) -m config.serve --port $(PORT)
 
 browser:
 	@command -v chromium >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q chromium; }

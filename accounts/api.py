@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services, tokens
+from .throttles import LOGIN_THROTTLES
 from .roles import Action
 from .serializers import (AcceptSerializer, InvitationCreatedSerializer, InvitationCreateSerializer,
                           InvitationSerializer, MemberSerializer, RoleSerializer, WorkspaceCreateSerializer,
@@ -22,9 +23,11 @@ class ObtainToken(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes = []
+    throttle_classes = LOGIN_THROTTLES
 
     @extend_schema(request=AuthTokenSerializer,
-                   responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
+                   responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+                   description="Attempts are limited per address and per account name (429 with Retry-After).")
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -64,9 +67,10 @@ class WorkspaceDetail(APIView):
     @extend_schema(request=WorkspaceCreateSerializer, responses=WorkspaceSerializer)
     def patch(self, request, pk):
         ws = selectors.workspace_get(request.user, pk, Action.MANAGE_MEMBERS)
-        data = WorkspaceCreateSerializer(data=request.data)
+        data = WorkspaceCreateSerializer(data=request.data, partial=True)  # an empty body changes nothing
         data.is_valid(raise_exception=True)
-        services.workspace_update(workspace=ws, name=data.validated_data["name"])
+        if "name" in data.validated_data:
+            services.workspace_update(workspace=ws, name=data.validated_data["name"])
         return Response(WorkspaceSerializer(selectors.workspace_get(request.user, pk)).data)
 
     @extend_schema(responses={204: None})
@@ -93,10 +97,12 @@ class MemberDetail(APIView):
     @extend_schema(request=RoleSerializer, responses=MemberSerializer)
     def patch(self, request, pk, user_id):
         ws = selectors.workspace_get(request.user, pk, Action.MANAGE_MEMBERS)
-        data = RoleSerializer(data=request.data)
+        data = RoleSerializer(data=request.data, partial=True)  # an empty body changes nothing
         data.is_valid(raise_exception=True)
-        membership = services.member_set_role(workspace=ws, membership=_membership(ws, user_id),
-                                              role=data.validated_data["role"])
+        membership = _membership(ws, user_id)
+        if "role" in data.validated_data:
+            membership = services.member_set_role(workspace=ws, membership=membership,
+                                                  role=data.validated_data["role"])
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(responses={204: None}, description="Remove a member (admins), or leave (yourself).")

@@ -16,3 +16,7 @@ class AccountsConfig(AppConfig):
                 personal_workspace_create(user=instance)
 
         post_save.connect(give_personal_workspace, sender=get_user_model(), dispatch_uid="personal-workspace")
+
+        from .throttles import throttle_admin_login
+
+        throttle_admin_login()

@@ -104,3 +104,14 @@ def remember_workspace(request, workspace_id: int) -> None:
     """Make `workspace_id` the pages' current workspace (the caller has checked membership)."""
     if request.session.get(SESSION_KEY) != workspace_id:
         request.session[SESSION_KEY] = workspace_id
+
+
+def invitation_usable(key: str):
+    """The invitation with this link key if it can still be accepted (not revoked, used or expired), else None."""
+    from django.utils import timezone
+
+    from .models import Invitation
+    from .services import digest
+
+    return (Invitation.objects.filter(digest=digest(key or ""), revoked_at__isnull=True, accepted_at__isnull=True,
+                                      expires_at__gt=timezone.now()).first())

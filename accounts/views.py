@@ -1,8 +1,12 @@
 from django.conf import settings
+from urllib.parse import urlsplit
+
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -13,6 +17,7 @@ from core.errors import PosedeckError
 from . import selectors, services
 from .models import Invitation
 from .roles import Action, actions_of
+from .throttles import login_wait
 
 
 def _safe_next(request, target: str, default: str = "/") -> str:
@@ -21,10 +26,46 @@ def _safe_next(request, target: str, default: str = "/") -> str:
     return target if ok else default
 
 
+class LoginView(auth_views.LoginView):
+    """Django's log-in page, with attempts throttled per address and per account (accounts.throttles)."""
+
+    template_name = "accounts/login.html"
+
+    def post(self, request, *args, **kwargs):
+        wait = login_wait(request)
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        form = self.get_form()
+        form.errors.clear()
+        form.add_error(None, f"Too many log-in attempts. Try again in {wait} seconds.")
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "signup_open": settings.SIGNUP_OPEN}
+
+
+def _invitation_in(target: str):
+    """The usable invitation whose link `target` (a `next` URL) is, or None."""
+    try:
+        match = resolve(urlsplit(target).path)
+    except Resolver404:
+        return None
+    if match.url_name != "invitation-page":
+        return None
+    return selectors.invitation_usable(match.kwargs["key"])
+
+
 def signup(request):
-    """Sign up, log in, and go to `next` (e.g. back to the invite link that sent the person here)."""
-    form = UserCreationForm(request.POST or None)
+    """Sign up, log in, and go to `next` (e.g. back to the invite link that sent the person here).
+
+    With SIGNUP_OPEN off, only someone following a valid invitation link (`next`) may sign up; anyone else
+    gets 403 and a page saying that sign-up is closed."""
     target = request.POST.get("next") or request.GET.get("next") or ""
+    if not settings.SIGNUP_OPEN and _invitation_in(target) is None:
+        return render(request, "accounts/signup_closed.html", status=403)
+    form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -28,3 +28,5 @@ def ping(value: str = "pong") -> str:
 
 
 ensure_broker_dirs()
+
+from . import requeue  # noqa: E402,F401  (connects the requeue sweep to every worker's start)

@@ -9,6 +9,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from config import security as _security
+from config.secret_key import InsecureSecretKey
+from config.secret_key import secret_key as _secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -17,7 +22,12 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="posedeck-dev-key-change-me-in-production-0123456789")
+# config.secret_key: SECRET_KEY from the environment, else (DEBUG off) one generated once into var/secret_key;
+# the public development key is refused without DEBUG.
+try:
+    SECRET_KEY = _secret_key(from_env=env("SECRET_KEY", default=""), debug=DEBUG, path=VAR_DIR / "secret_key")
+except InsecureSecretKey as _exc:
+    raise ImproperlyConfigured(str(_exc)) from None
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -31,6 +41,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    # Swagger UI and Redoc bundles served from our own static files: /api/docs/ works offline.
+    "drf_spectacular_sidecar",
     "accounts",
     "datasets",
     "labeling",
@@ -41,7 +53,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
+    "config.errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.faults.FaultMiddleware",  # the database away, the disk full: 503 / 507, not a 500 page
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,6 +88,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server and worker share the file: wait for locks instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+# Persistent connections are optional (CONN_MAX_AGE seconds, 0: one per request); a reused one is tested first,
+# so a connection the server dropped (a PostgreSQL restart) is replaced instead of failing the next request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -108,6 +127,13 @@ TRAINING_MAX_WEIGHTS_BYTES = env.int("TRAINING_MAX_WEIGHTS_BYTES", default=2 * 1
 TRAINING_WORK_DIR = Path(env("TRAINING_WORK_DIR", default=str(VAR_DIR / "work" / "training")))
 # Local copies of deployed weights (.pt, .onnx) the web processes load; the storage holds the originals.
 DEPLOY_WORK_DIR = Path(env("DEPLOY_WORK_DIR", default=str(VAR_DIR / "work" / "deploy")))
+# Ultralytics' COCO-pretrained pose checkpoints (yolo11n-pose.pt ... yolo26x-pose.pt) that the training form offers;
+# `manage.py fetch_weights <name>` fills it on a machine that is online (docs/training.md).
+WEIGHTS_DIR = Path(env("WEIGHTS_DIR", default=str(VAR_DIR / "weights")))
+# COCO keypoint AP on the val split every N epochs (the last epoch and best.pt's final validation always).
+TRAINING_COCO_EVERY = env.int("TRAINING_COCO_EVERY", default=1)
+# The largest COCO results file POST /api/v1/datasets/<id>/evaluate/ takes.
+EVALUATE_MAX_PREDICTIONS_BYTES = env.int("EVALUATE_MAX_PREDICTIONS_BYTES", default=200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 2000
@@ -123,14 +149,57 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.exception_handler",
+    # JSON bodies go through a depth-limited parser (config.parsers): deep nesting is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
+    # Proxies in front that append to X-Forwarded-For; 0: throttles use REMOTE_ADDR (a client cannot pick it).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "URL_FORMAT_OVERRIDE": None,  # ?format= is ours (export format), not DRF's renderer switch
 }
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+
+# Abuse (docs/operations.md). Log-in attempts (the page and POST /api/v1/auth/token/) are counted per
+# address and per account name in the cache; past the rate the answer is 429 with Retry-After.
+LOGIN_THROTTLE_RATES = {
+    "address": env("LOGIN_RATE_PER_ADDRESS", default="30/min"),
+    "account": env("LOGIN_RATE_PER_ACCOUNT", default="10/min"),
+}
+# Sign-up: off closes the sign-up page to everyone but holders of a valid invitation link.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+# The cache holds the throttle counters: per process in memory by default; set CACHE_URL (e.g.
+# redis://127.0.0.1:6379/1) so that several server processes count together.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://posedeck")}
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"].setdefault("KEY_PREFIX", "posedeck")
+
+# Security headers (config.security adds the Content-Security-Policy; SecurityMiddleware the rest).
+CONTENT_SECURITY_POLICY = env("CONTENT_SECURITY_POLICY", default=_security.DEFAULT_POLICY)
+PERMISSIONS_POLICY = env("PERMISSIONS_POLICY", default=_security.DEFAULT_PERMISSIONS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# Behind HTTPS in production (all documented in docs/operations.md; off by default so `make run` works over
+# plain http://127.0.0.1).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):  # a proxy in front terminates TLS and says so
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 # API tokens (accounts.tokens, on django-rest-knox): only a SHA-512 digest is stored; every token expires.
 # A token from POST /api/v1/auth/token/ lasts API_TOKEN_DAYS; a user keeps at most API_TOKEN_LOGIN_LIMIT of
 # those (the oldest is revoked first). Named tokens from the "API tokens" page last 1-365 days, as chosen.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 API_TOKEN_LOGIN_LIMIT = env.int("API_TOKEN_LOGIN_LIMIT", default=20)
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own AuthToken is swapped out for accounts.ApiToken, but knox's migrations create its table anyway,
+# with a foreign key to auth_user that makes PostgreSQL refuse to TRUNCATE users (the test runner's flush).
+# Without migrations a swapped model gets no table; accounts 0005 drops the one older installs have.
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
     "AUTH_HEADER_PREFIX": "Token",  # the contract: `Authorization: Token <t>`
@@ -143,6 +212,7 @@ BACKUP_EXPORTERS = [
     "accounts.backup.WorkspaceExporter",
     "datasets.backup.DatasetsExporter",
     "training.backup.TrainingExporter",
+    "deploy.backup.DeployExporter",
 ]
 
 SPECTACULAR_SETTINGS = {
@@ -152,7 +222,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set: several serializers share a `format` field with different choices.
-    "ENUM_NAME_OVERRIDES": {"DatasetFormatEnum": ["coco", "yolo"]},
+    "ENUM_NAME_OVERRIDES": {"DatasetFormatEnum": ["coco", "yolo"],
+                            "DeploymentKindEnum": ["custom", "sapiens2"]},  # issue 11
+    # Swagger UI's JavaScript, CSS and favicon from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport (no server needed).
@@ -161,9 +236,14 @@ REDIS_URL = env("REDIS_URL", default="")
 # `make run` (or of another test run), which sees another database.
 _TESTING = "pytest" in sys.modules
 BROKER_DIR = Path(env("BROKER_DIR", default=str(VAR_DIR / (f"broker-test-{os.getpid()}" if _TESTING else "broker"))))
+# Every Redis key of the broker starts with this prefix. Under pytest it is the run's own, so two test runs on
+# one Redis database never see each other's messages and the run can check it left none (tests/conftest.py).
+BROKER_KEY_PREFIX = env("BROKER_KEY_PREFIX", default=f"posedeck-test-{os.getpid()}:" if _TESTING else "")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+    if BROKER_KEY_PREFIX:
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = BROKER_KEY_PREFIX
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -172,6 +252,10 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# The requeue sweep (config/requeue.py): every worker, every QUEUE_SWEEP_S seconds, sends again a queued job or
+# training session older than QUEUE_REQUEUE_AFTER_S whose message the broker lost.
+QUEUE_SWEEP_S = env.float("QUEUE_SWEEP_S", default=30.0)
+QUEUE_REQUEUE_AFTER_S = env.float("QUEUE_REQUEUE_AFTER_S", default=120.0)
 CELERY_RESULT_BACKEND = None  # state lives in our own tables
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -47,14 +47,31 @@ def save_once(name: str, content: bytes | IO[bytes]) -> str:
     """
     if default_storage.exists(name):
         return name
-    return default_storage.save(name, _as_file(content))
+    return _save_whole(name, content)
 
 
 def save_replace(name: str, content: bytes | IO[bytes]) -> str:
     """Store `content` under exactly `name`, replacing what was there (logs, weights, exports)."""
     if default_storage.exists(name):
         default_storage.delete(name)
-    return default_storage.save(name, _as_file(content))
+    return _save_whole(name, content)
+
+
+def _save_whole(name: str, content: bytes | IO[bytes]) -> str:
+    """Save a new file, or nothing: Django's FileSystemStorage leaves the part it wrote when a write fails
+    (a full disk: OSError ENOSPC), and a half image must not stay behind under a name a row may point at."""
+    file = _as_file(content)
+    try:
+        expected = file.size
+    except (AttributeError, OSError, TypeError):
+        expected = None
+    try:
+        return default_storage.save(name, file)
+    except OSError:
+        # A complete file under the name (a concurrent writer of the same bytes) is kept; a part is not.
+        if default_storage.exists(name) and (expected is None or default_storage.size(name) != expected):
+            default_storage.delete(name)
+        raise
 
 
 def save_path(name: str, path: str | os.PathLike) -> str:

@@ -61,3 +61,10 @@ class TooLarge(PosedeckError):
 class Unavailable(PosedeckError):
     code = "unavailable"
     status = 503
+
+
+class StorageFull(PosedeckError):
+    """The server's storage has no room left (ENOSPC, a quota): nothing of the request was kept."""
+
+    code = "storage_full"
+    status = 507

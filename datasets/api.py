@@ -146,11 +146,14 @@ class DatasetImages(generics.ListAPIView):
         body = UploadReportSerializer(report).data
         if report.created or report.duplicates:
             code = status.HTTP_201_CREATED
-        elif all(e["error"] == "file_too_large" for e in report.errors):
+        elif report.errors and all(e["error"] == "file_too_large" for e in report.errors):
             code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
         else:
             code = status.HTTP_400_BAD_REQUEST
-        if code >= 400:
+        if code >= 400 and not report.errors:  # nothing stored and nothing reported: say so, never a 500
+            body = {"error": "no_images", "message": "files: no image was found in the upload", "field": "files",
+                    **body}
+        elif code >= 400:
             body = {"error": report.errors[0]["error"], "message": f"{report.errors[0]['file']}: {report.errors[0]['message']}",
                     "field": "files", **body}
         return Response(body, status=code)

@@ -62,7 +62,9 @@ def export_job_create(*, dataset: Dataset, fmt: str, class_ids: list[int] | None
     return job
 
 
-def _enqueue_on_commit(job: Job) -> None:
+def _enqueue_on_commit(job: Job, *, fail_if_unsent: bool = True) -> None:
+    """Send the job's task after commit. A request whose send fails marks the job failed; the requeue sweep
+    (`fail_if_unsent=False`) leaves it queued and tries again at its next round."""
     pk, attempt = job.pk, job.attempt
 
     def send():
@@ -71,6 +73,9 @@ def _enqueue_on_commit(job: Job) -> None:
         try:
             run_job.apply_async(args=[pk, attempt])
         except Exception as exc:  # broker down: say so on the job instead of leaving it queued forever
+            if not fail_if_unsent:
+                log.warning("could not re-send job %s: %s", pk, exc)
+                return
             Job.objects.filter(pk=pk, status=Job.Status.QUEUED).update(
                 status=Job.Status.FAILED, finished_at=timezone.now(),
                 error={"error": "queue_unavailable", "message": f"could not queue the job: {exc}"})
@@ -169,12 +174,17 @@ def _run_export(job: Job, report: _Reporter) -> dict:
 
 
 # ---------------------------------------------------------------- sweep
-def jobs_requeue_stale() -> int:
-    """Re-send jobs the queue lost (queued too long) and jobs whose worker died (no heartbeat): a new attempt
-    number, so the old message, if it ever arrives, finds nothing to claim."""
+def jobs_requeue_stale(*, held: set[tuple[str, tuple]] | None = None, older_than_s: float = REQUEUE_AFTER_S) -> int:
+    """Re-send jobs the queue lost and jobs whose worker died (no heartbeat): a new attempt number, so the old
+    message, if it ever arrives, finds nothing to claim.
+
+    Lost: queued (or last requeued) more than `older_than_s` seconds ago and, when `held` is known (the
+    (task name, args) pairs the broker holds, config.broker_peek), without a message in the broker."""
     now = timezone.now()
     # A queued job's heartbeat_at is when it was (re)queued.
-    lost = Job.objects.filter(status=Job.Status.QUEUED, heartbeat_at__lt=now - timedelta(seconds=REQUEUE_AFTER_S))
+    lost = [job for job in Job.objects.filter(status=Job.Status.QUEUED,
+                                              heartbeat_at__lt=now - timedelta(seconds=older_than_s))
+            if held is None or ("datasets.run_job", (job.pk, job.attempt)) not in held]
     dead = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=now - timedelta(seconds=STALE_AFTER_S))
     count = 0
     for job in [*lost, *dead]:
@@ -182,6 +192,6 @@ def jobs_requeue_stale() -> int:
             if Job.objects.filter(pk=job.pk, attempt=job.attempt, status=job.status).update(
                     attempt=job.attempt + 1, status=Job.Status.QUEUED, heartbeat_at=now):
                 job.attempt += 1
-                _enqueue_on_commit(job)
+                _enqueue_on_commit(job, fail_if_unsent=False)
                 count += 1
     return count

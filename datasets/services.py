@@ -1,6 +1,7 @@
 """Writes for datasets, images and skeleton classes. Views call these; they never write themselves."""
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from typing import IO, Iterable
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from config import storage as cfg_storage
+from core.errors import StorageFull
 
 from . import storage
 from .archives import IMAGE_SUFFIXES, ArchiveError, iter_members, open_zip
@@ -87,6 +89,9 @@ def dataset_delete(*, dataset: Dataset) -> None:
 
 
 # ---------------------------------------------------------------- images
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
 @dataclass
 class UploadReport:
     created: list[Image] = field(default_factory=list)
@@ -102,13 +107,35 @@ def _row(dataset: Dataset, name: str, checked: CheckedImage, size: int) -> Image
                  height=checked.height, size_bytes=size, split=split_for(checked.sha256, dataset.val_fraction))
 
 
-def _write_files(row: Image, data: bytes, checked: CheckedImage) -> None:
-    # Files first, row second: a row never points at a missing file; an orphan file is harmless.
+def _write_files(row: Image, data: bytes, checked: CheckedImage) -> list[str]:
+    """Store the image, its thumbnail and rendition; returns the names this call created (not those that were
+    there already), so a failed batch can take back exactly its own files. On OSError (a full disk) the
+    files of this image written so far are removed before it propagates."""
+    # Files first, row second: a row never points at a missing file.
     ds, sha = row.dataset_id, checked.sha256
-    row.file.name = cfg_storage.save_once(storage.image_name(ds, sha, checked.ext), data)
-    row.thumbnail.name = cfg_storage.save_once(storage.thumb_name(ds, sha), checked.thumbnail_jpeg)
+    wanted = [("file", storage.image_name(ds, sha, checked.ext), data),
+              ("thumbnail", storage.thumb_name(ds, sha), checked.thumbnail_jpeg)]
     if checked.rendition_png is not None:
-        row.rendition.name = cfg_storage.save_once(storage.rendition_name(ds, sha), checked.rendition_png)
+        wanted.append(("rendition", storage.rendition_name(ds, sha), checked.rendition_png))
+    created: list[str] = []
+    try:
+        for attr, name, content in wanted:
+            existed = cfg_storage.exists(name)
+            getattr(row, attr).name = stored = cfg_storage.save_once(name, content)
+            if not existed:
+                created.append(stored)
+    except OSError:
+        _delete_files(created)
+        raise
+    return created
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        try:
+            cfg_storage.delete(name)
+        except OSError:
+            pass
 
 
 def image_add(*, dataset: Dataset, name: str, data: bytes) -> tuple[Image, bool]:
@@ -118,12 +145,15 @@ def image_add(*, dataset: Dataset, name: str, data: bytes) -> tuple[Image, bool]
     if existing:
         return existing, False
     row = _row(dataset, name, checked, len(data))
-    _write_files(row, data, checked)
+    created = _write_files(row, data, checked)
     try:
         with transaction.atomic():
             row.save()
     except IntegrityError:  # the same bytes arrived in a concurrent request
         return Image.objects.get(dataset=dataset, sha256=checked.sha256), False
+    except Exception:
+        _delete_files(created)  # no row points at them
+        raise
     return row, True
 
 
@@ -136,6 +166,7 @@ class _Batch:
         self.dataset, self.report = dataset, report
         self.rows: dict[str, Image] = {}
         self.repeats: list[str] = []  # the same bytes twice in one upload
+        self.new_files: list[str] = []  # created for rows not yet inserted
 
     def add(self, name: str, data: bytes) -> None:
         try:
@@ -147,7 +178,7 @@ class _Batch:
             self.repeats.append(checked.sha256)
             return
         row = _row(self.dataset, name, checked, len(data))
-        _write_files(row, data, checked)
+        self.new_files += _write_files(row, data, checked)
         self.rows[checked.sha256] = row
         if len(self.rows) >= self.SIZE:
             self.flush()
@@ -172,7 +203,12 @@ class _Batch:
         by_sha = {**existing, **{row.sha256: row for row in created}}
         self.report.created += created
         self.report.duplicates += list(existing.values()) + [by_sha[sha] for sha in self.repeats]
-        self.rows, self.repeats = {}, []
+        self.rows, self.repeats, self.new_files = {}, [], []
+
+    def discard(self) -> None:
+        """Drop the rows not yet inserted and the files created for them (the batch failed)."""
+        _delete_files(self.new_files)
+        self.rows, self.repeats, self.new_files = {}, [], []
 
 
 def thumbnails_rebuild(*, dataset_id: int) -> int:
@@ -222,6 +258,16 @@ def image_delete(*, image: Image) -> None:
     transaction.on_commit(lambda: [cfg_storage.delete(n) for n in names if n])
 
 
+def _no_images_message(zf) -> str:
+    names = [i.filename for i in zf.infolist() if not i.is_dir()]
+    kinds = ", ".join(sorted(IMAGE_SUFFIXES))
+    if not names:
+        return f"the zip is empty; put images ({kinds}) in it"
+    if any(n.lower().endswith(".zip") for n in names):
+        return f"the zip holds no image ({kinds}); zips inside a zip are not opened: upload them one by one"
+    return f"the zip holds no image ({kinds}), only {len(names)} other file(s) such as {names[0]!r}"
+
+
 def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -> UploadReport:
     """Store every good file (zips expanded) and report each bad one; nothing half-written per file.
 
@@ -230,17 +276,35 @@ def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -
     """
     report = UploadReport()
     batch = _Batch(dataset, report)
+    try:
+        _upload_into(batch, report, files)
+    except BaseException as exc:
+        batch.discard()  # no orphan files: the rows that would have named them are never inserted
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            kept = len(report.created)
+            raise StorageFull("the server's storage is full; the files of this upload were not kept"
+                              + (f" (except {kept} image(s) stored before it filled up)" if kept else ""),
+                              field="files", kept=kept) from exc
+        raise
+    return report
+
+
+def _upload_into(batch: "_Batch", report: UploadReport, files: Iterable[tuple[str, IO[bytes]]]) -> None:
     max_bytes = settings.MAX_IMAGE_BYTES
     for name, fh in files:
         if name.lower().endswith(".zip"):
             try:
                 zf = open_zip(fh, settings.MAX_ZIP_BYTES)
+                found = 0
                 for member, data, error in iter_members(zf, IMAGE_SUFFIXES, max_bytes):
+                    found += 1
                     if error:
                         code, _, message = error.partition(": ")
                         report.add_error(f"{name}/{member}", code, message)
                     else:
                         batch.add(member, data)
+                if not found:
+                    report.add_error(name, "no_images", _no_images_message(zf))
             except ArchiveError as exc:
                 report.add_error(name, exc.code, exc.message)
             continue
@@ -250,7 +314,6 @@ def images_upload(*, dataset: Dataset, files: Iterable[tuple[str, IO[bytes]]]) -
             continue
         batch.add(name, data)
     batch.flush()
-    return report
 
 
 # ---------------------------------------------------------------- classes

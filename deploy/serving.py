@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 
 from config import storage
-from core.errors import Unavailable
+from core.errors import InvalidInput, PosedeckError, Unavailable
 
 from .engines.cache import WeightsKey, default_cache, weights_key
 from .engines.types import Instance
@@ -30,6 +30,14 @@ from .models import Deployment, DeploymentVersion
 log = logging.getLogger(__name__)
 
 REQUEST_WAIT_SECONDS = 20.0
+
+
+class ModelUnusable(PosedeckError):
+    """The stored model of a ready version cannot be loaded any more (a replaced or damaged file): a server-side
+    fault, not the caller's, so 500 rather than the engine layer's 400."""
+
+    code = "model_unusable"
+    status = 500
 
 
 class DeploymentNotReady(Unavailable):
@@ -84,7 +92,11 @@ def engine_spec(version: DeploymentVersion) -> tuple[WeightsKey, callable]:
     key = weights_key(path, kind="yolo", engine=engine, device=device)
 
     def factory():
-        return YoloPoseEngine(path, engine=engine, device=device, class_names=names, keypoint_names=kpt_names)
+        try:
+            return YoloPoseEngine(path, engine=engine, device=device, class_names=names, keypoint_names=kpt_names)
+        except InvalidInput as exc:
+            raise ModelUnusable(f"version {version.number} of {deployment.name!r} cannot be loaded: {exc.message}; "
+                                "redeploy it") from exc
 
     return key, factory
 

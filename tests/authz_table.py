@@ -171,6 +171,12 @@ ROWS: dict[str, dict[str, Rule]] = {
     "deployments/<int:pk>/": {"GET": page("deployment")},
     "deployments/<int:pk>/playground/": {"GET": page("deployment")},
     # ------------------------------------------------------------ end of issue 11 pages
+    # ------------------------------------------------------------ issue 12: honest training
+    "api/v1/training-sessions/<int:pk>/coco/<str:file>": {"GET": obj(V, pk="session")},
+    # An empty results list scores (AP 0); the dataset is read, never changed.
+    "api/v1/datasets/<int:pk>/evaluate/": {"POST": obj(V, pk="dataset", body={"predictions": []})},
+    "api/v1/datasets/<int:pk>/training-check/": {"GET": obj(V, pk="dataset")},
+    "api/v1/training-pretrained/": {"GET": Rule("user", 200)},
     # ------------------------------------------------------------ issue 11: deployments (API)
     # Creating from the world's session (its best.pt is not a model) answers 400 weights_invalid to an allowed
     # caller; the detect routes get no image, so an allowed caller gets 400 (the key/role check comes first).

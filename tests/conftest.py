@@ -20,6 +20,16 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 # ---------------------------------------------------------------- media and users
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: log-in throttle counters (accounts.throttles) never carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TRAINING_WORK_DIR = tmp_path / "work" / "training"
@@ -123,6 +133,19 @@ def _annotate(client, image_id, class_id):
         format="json")
 
 
+# ---------------------------------------------------------------- broker hygiene
+@pytest.fixture(autouse=True)
+def empty_queues_after(request):
+    """A test whose transactions commit (transactional_db, live_server, a worker) may send tasks that no
+    worker takes, or leave the task of a worker it killed: drop them, so no later worker ever runs them.
+    pytest_sessionfinish then checks the run's broker space is empty."""
+    yield
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        from . import broker_check
+
+        broker_check.purge()
+
+
 # ---------------------------------------------------------------- celery worker
 def worker_env(extra: dict | None = None) -> dict:
     """Environment for a worker process that sees the test database and media."""
@@ -140,6 +163,10 @@ def worker_env(extra: dict | None = None) -> dict:
     env["TRAINING_WORK_DIR"] = str(settings.TRAINING_WORK_DIR)
     env["DEPLOY_WORK_DIR"] = str(settings.DEPLOY_WORK_DIR)
     env["BROKER_DIR"] = str(settings.BROKER_DIR)
+    env["BROKER_KEY_PREFIX"] = settings.BROKER_KEY_PREFIX  # the run's own Redis keys (config/settings.py)
+    # The worker's requeue sweep (config/requeue.py) leaves a test's queued rows alone (some are made old on
+    # purpose); tests/test_fault_redis_restart.py turns it on with its own values.
+    env["QUEUE_REQUEUE_AFTER_S"] = str(10 * 24 * 3600)
     env.update(extra or {})
     return env
 
@@ -203,13 +230,17 @@ def chromium_context_factory(tmp_path_factory):
     pw = sync_playwright().start()
     contexts = []
 
-    def make(viewport=(1280, 960)):
+    def make(viewport=(1280, 960), bypass_csp=True):
+        # The server sends a strict Content-Security-Policy (config.security); Playwright's wait_for_function
+        # evaluates its predicate with eval(), which that policy forbids, so ordinary browser tests bypass it.
+        # tests/test_pages_csp_browser.py opens every page with bypass_csp=False.
         ctx = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=CHROMIUM,
             headless=True,
             viewport={"width": viewport[0], "height": viewport[1]},
             device_scale_factor=1,
+            bypass_csp=bypass_csp,
             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
@@ -246,7 +277,32 @@ def browser_page(live_server, user, chromium_context_factory):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if it left a message in its broker space (a later worker would run it), then remove the
+    space: the run's Redis keys, or its broker folder."""
     from django.conf import settings
 
+    from . import broker_check
+
+    try:
+        left = broker_check.leftovers()
+    except Exception as exc:  # the broker itself is gone: say so, do not hide the run's own result
+        left, error = {}, exc
+    else:
+        error = None
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        text = "messages left in the broker by this test run (a later worker would run them): " + ", ".join(
+            f"{key}: {n}" for key, n in sorted(left.items()))
+        if reporter:
+            reporter.write_line(text, red=True)
+        else:
+            print(text)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    elif error is not None:
+        print(f"could not check the broker for leftover messages: {error}")
+    try:
+        broker_check.purge(everything=True)
+    except Exception:
+        pass
     if "broker-test-" in str(getattr(settings, "BROKER_DIR", "")):
         shutil.rmtree(settings.BROKER_DIR, ignore_errors=True)

@@ -124,3 +124,28 @@ def test_plain_text_drf_tokens_are_migrated_to_hashed_ones_that_keep_working():
     assert migrated.digest == hashlib.sha512(key.encode()).hexdigest()
     assert 89 < (migrated.expiry - timezone.now()) / timedelta(days=1) <= 90
     assert _as(key).get("/api/v1/auth/me/").json()["username"] == "legacy"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_unused_knox_table_blocks_flushing_users_and_older_installs_lose_theirs():
+    """knox's own token table (swapped out for ApiToken) referenced auth_user, so PostgreSQL refused to
+    TRUNCATE users: every transactional test's teardown failed. A fresh install has no such table; an older
+    install's table is dropped by accounts 0005; flushing then works on either database."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    assert "knox_authtoken" not in connection.introspection.table_names()
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0004_hash_plain_drf_tokens")])
+    with connection.cursor() as cursor:  # what knox's migrations left on an older install
+        cursor.execute("CREATE TABLE knox_authtoken (digest varchar(128) PRIMARY KEY, "
+                       "user_id integer NOT NULL REFERENCES auth_user (id))")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert "knox_authtoken" not in connection.introspection.table_names()
+    from django.contrib.auth import get_user_model
+    get_user_model().objects.create_user("to-flush", password="x-long-pass-9")
+    call_command("flush", interactive=False, verbosity=0)
+    assert not get_user_model().objects.exists()

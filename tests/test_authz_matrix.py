@@ -82,6 +82,7 @@ def build_world(make_user):
                                   "matched": 1}]})
     storage.save_replace(f"training/{session.pk}/weights/best.pt", b"weights")
     storage.save_replace(f"training/{session.pk}/evaluation/example_0.jpg", jpeg_bytes(seed=9))
+    storage.save_replace(f"training/{session.pk}/coco/predictions.json", b"[]")  # issue 12: COCO downloads
     EpochMetric.objects.create(session=session, epoch=1, metrics={})
     LogLine.objects.create(session=session, text="epoch 1")
     invitation, key = accounts.invitation_create(workspace=ws, role="viewer", created_by=users["admin"])
@@ -222,7 +223,7 @@ def test_every_route_and_method_answers_each_principal_as_the_table_says(make_us
     world = build_world(make_user)
     base = {"pk": None, "image_id": world["image"].pk, "class_id": world["class"].pk, "key": world["key"],
             "user_id": world["users"]["viewer"].pk, "invitation_id": world["invitation"].pk, "token_id": 0,
-            "kind": "best", "index": 0, "content_type_id": 1, "object_id": 1, "id": 1,
+            "kind": "best", "file": "predictions", "index": 0, "content_type_id": 1, "object_id": 1, "id": 1,
             "number": 1, "slug": world["deployment"].slug}  # issue 11
     pks = {"ws": world["ws"].pk, "dataset": world["dataset"].pk, "image": world["image"].pk,
            "class": world["class"].pk, "session": world["session"].pk, "job": world["job"].pk,

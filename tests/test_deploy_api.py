@@ -337,3 +337,91 @@ def test_detect_adds_text_to_the_ocr_classes_only(api, session):
     assert [{k: v for k, v in i.items() if k != "text"} for i in read.json()] == plain
     other = _detect(client, body["url"], image=data, conf_thres="0.01", ocr_model="small", ocr_classes="car").json()
     assert all("text" not in i for i in other)
+
+
+def test_onnx_and_torch_engines_of_one_deployment_answer_the_same(api, session):
+    """Switching a deployment's engine (PATCH engine) serves the same model on torch: every instance's box and
+    keypoints within 0.5 px and confidences within 2e-3 on four real photos (measured: <= 0.02 px, <= 3e-4;
+    tests/test_yolo_engine.py compares the raw outputs)."""
+    from tests.yolo_fixtures import COCO_PHOTOS
+
+    body = _create(api, session, public=True)
+    _export_all()
+    client = api.__class__()
+    onnx = [_detect(client, body["url"], image=p.read_bytes(), conf_thres="0.3").json() for p in COCO_PHOTOS]
+    assert api.patch(f"/api/v1/deployments/{body['id']}/", {"engine": "torch"}, format="json").status_code == 200
+    assert DeploymentVersion.objects.get(deployment_id=body["id"]).engine_used == "torch"
+    torch_ = [_detect(client, body["url"], image=p.read_bytes(), conf_thres="0.3").json() for p in COCO_PHOTOS]
+    assert sum(map(len, onnx)) > 0
+    for a_list, b_list in zip(onnx, torch_):
+        assert len(a_list) == len(b_list)
+        for a, b in zip(a_list, b_list):
+            assert a["class"] == b["class"] and abs(a["confidence"] - b["confidence"]) <= 2e-3
+            for k in ("x", "y", "width", "height"):
+                assert abs(a[k] - b[k]) <= 0.5
+            for ka, kb in zip(a["keypoints"], b["keypoints"]):
+                assert abs(ka["x"] - kb["x"]) <= 0.5 and abs(ka["y"] - kb["y"]) <= 0.5
+                assert abs(ka["confidence"] - kb["confidence"]) <= 2e-3
+    api.patch(f"/api/v1/deployments/{body['id']}/", {"engine": "onnx"}, format="json")
+    assert DeploymentVersion.objects.get(deployment_id=body["id"]).engine_used == "onnx"  # its export is kept
+
+
+def test_the_playground_calls_with_its_session_and_csrf_token(user, session, api):
+    from django.test import Client
+
+    body = _create(api, session, engine="torch")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    image = {"image": SimpleUploadedFile("p.jpg", photo_bytes(0))}
+    assert browser.post(body["url"], image).status_code == 403  # no CSRF token: a cross-site form cannot call
+    browser.get("/accounts/login/")
+    token = browser.cookies["csrftoken"].value
+    answer = browser.post(body["url"], {"image": SimpleUploadedFile("p.jpg", photo_bytes(0))},
+                          HTTP_X_CSRFTOKEN=token)
+    assert answer.status_code == 200, answer.json()
+
+
+def test_backup_restores_deployments_settings_versions_and_files_under_new_ids(api, session, user, tmp_path):
+    from config import storage
+    from config.backup import backup_workspace, restore_workspace
+
+    body = _create(api, session, engine="torch", monthly_quota=9, burst_per_minute=2,
+                   allowed_origins=["https://shop.example"])
+    _key(api, body["id"])
+    archive = tmp_path / "ws.zip"
+    backup_workspace(personal_workspace(user), str(archive))
+    workspace, report = restore_workspace(str(archive), owner=user, name="restored")
+    restored = Deployment.objects.get(workspace=workspace)
+    assert restored.pk != body["id"] and restored.slug != body["slug"]
+    assert (restored.name, restored.monthly_quota, restored.burst_per_minute, restored.allowed_origins) == \
+        ("people", 9, 2, ["https://shop.example"])
+    version = restored.versions.get()
+    assert version.active and version.weights == f"deployments/{restored.pk}/v1/model.pt"
+    assert storage.exists(version.weights) and version.training_session.workspace_id == workspace.pk
+    assert not restored.keys.exists()  # keys are secrets of the old install
+    assert restored.keypoint_names_by_class() == {"person": COCO_NAMES}
+
+
+def test_server_side_failures_answer_json_500(api, session, settings):
+    """A stored model that was damaged, and one that is gone, answer JSON 500s (the seed platform's clients
+    parse the body of a 500)."""
+    import shutil
+
+    from config import storage
+
+    body = _create(api, session, engine="torch", public=True)
+    deployment = Deployment.objects.get(pk=body["id"])
+    version = deployment.active_version
+    default_cache().clear()
+    local = serving.version_dir(version) / "model.pt"
+    storage.materialize(version.weights, local)
+    local.unlink()
+    local.write_bytes(b"damaged")  # a broken file where the model was
+    damaged = _detect(api.__class__(), body["url"])
+    assert damaged.status_code == 500 and damaged.json()["error"] == "model_unusable", damaged.json()
+    assert damaged["Access-Control-Allow-Origin"] == "*"
+    shutil.rmtree(serving.version_dir(version))
+    storage.delete(version.weights)  # the storage lost the file
+    gone = _detect(api.__class__(), body["url"])
+    assert gone.status_code == 500 and gone["Content-Type"] == "application/json"
+    assert gone.json()["error"] == "server_error" and gone.json()["message"]

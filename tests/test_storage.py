@@ -48,9 +48,14 @@ def test_concurrent_uploads_of_one_new_picture_all_succeed(user, dataset):
     results, barrier = [], threading.Barrier(8)
 
     def send():
-        client = _client_for(user)
-        barrier.wait()
-        results.append(upload(client, dataset["id"], [("same.jpg", data)]))
+        from django.db import connection
+
+        try:
+            client = _client_for(user)
+            barrier.wait()
+            results.append(upload(client, dataset["id"], [("same.jpg", data)]))
+        finally:
+            connection.close()  # the thread's own connection: PostgreSQL refuses to drop a test database in use
 
     threads = [threading.Thread(target=send) for _ in range(8)]
     for t in threads:

@@ -82,7 +82,7 @@ def test_admin_builds_a_team_and_a_new_person_joins_through_the_invite_link(brow
     page.reload()
     row = page.locator("#members tr[data-username=nina]")
     row.locator("select.role-select").select_option("trainer")
-    page.wait_for_function("document.querySelector('#members tr[data-username=nina] select').value === 'trainer'")
+    page.wait_for_selector("#members tr[data-username=nina][data-role=trainer]")  # redrawn from the server
     members = {m["username"]: m["role"] for m in api.get(f"/api/v1/workspaces/{ws_id}/members/").json()}
     assert members == {"alice": "admin", "nina": "trainer"}
     page.on("dialog", lambda d: d.accept())

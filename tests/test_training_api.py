@@ -4,6 +4,7 @@ fixture never does, so nothing here trains; test_training_e2e.py trains through 
 """
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -80,37 +81,61 @@ def test_snapshot_does_not_change_when_labels_change(api, coco_dataset):
 
 
 def test_custom_skeleton_gets_uniform_sigmas_unless_the_class_has_its_own(api, dataset):
-    img = upload(api, dataset["id"], [("a.jpg", jpeg_bytes(64, 64, seed=1))]).json()["created"][0]
+    imgs = upload(api, dataset["id"], [(f"{n}.jpg", jpeg_bytes(64, 64, seed=n)) for n in (1, 2)]).json()["created"]
     cls = api.post(f"/api/v1/datasets/{dataset['id']}/classes/",
                    {"name": "tri", "keypoints": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}, format="json").json()
-    r = api.put(f"/api/v1/images/{img['id']}/annotations/", {"version": 0, "instances": [
-        {"class": cls["id"], "bbox": [4, 4, 40, 40], "keypoints": [[10, 10, 2], [20, 20, 2], [30, 30, 1]]}]},
-        format="json")
-    assert r.status_code == 200, r.content
+    for img in imgs:
+        r = api.put(f"/api/v1/images/{img['id']}/annotations/", {"version": 0, "instances": [
+            {"class": cls["id"], "bbox": [4, 4, 40, 40], "keypoints": [[10, 10, 2], [20, 20, 2], [30, 30, 1]]}]},
+            format="json")
+        assert r.status_code == 200, r.content
     s = start(api, dataset["id"]).json()
     data = snapshot_yaml(s["id"])
     assert data["kpt_oks_sigmas"] == [pytest.approx(1 / 3, abs=1e-5)] * 3
-    assert any("val" in w for w in s["warnings"]) or s["val_images"] == 1
+    assert s["val_images"] == 1 and s["train_images"] == 1
+    assert any("'tri' has no OKS sigmas of its own" in w and "0.333333" in w for w in s["warnings"])
     api.patch(f"/api/v1/classes/{cls['id']}/", {"sigmas": [0.1, 0.2, 0.3]}, format="json")
     s2 = start(api, dataset["id"]).json()
+    assert not any("no OKS sigmas" in w for w in s2["warnings"])
     data2 = snapshot_yaml(s2["id"])
     assert data2["kpt_oks_sigmas"] == [0.1, 0.2, 0.3]
 
 
-def test_single_image_set_validates_on_train_split_with_a_warning(api, dataset):
+def test_one_image_with_people_is_refused_two_are_split_in_the_snapshot(api, dataset):
+    """No silent zeros (issue 12): val must hold a person with keypoints, else the figures are all 0."""
     from datasets.models import Image
 
-    img = upload(api, dataset["id"], [("a.jpg", jpeg_bytes(64, 64, seed=5))]).json()["created"][0]
-    Image.objects.filter(pk=img["id"]).update(split="train")
+    imgs = upload(api, dataset["id"], [(f"{n}.jpg", jpeg_bytes(64, 64, seed=n)) for n in (5, 6)]).json()["created"]
+    Image.objects.filter(pk__in=[i["id"] for i in imgs]).update(split="train")
     cls = api.post(f"/api/v1/datasets/{dataset['id']}/classes/", {"name": "dot", "keypoints": [{"name": "p"}]},
                    format="json").json()
-    api.put(f"/api/v1/images/{img['id']}/annotations/", {"version": 0, "instances": [
+    api.put(f"/api/v1/images/{imgs[0]['id']}/annotations/", {"version": 0, "instances": [
         {"class": cls["id"], "bbox": [4, 4, 40, 40], "keypoints": [[10, 10, 2]]}]}, format="json")
+    api.put(f"/api/v1/images/{imgs[1]['id']}/annotations/", {"version": 0, "instances": [], "no_objects": True},
+            format="json")
+    check = api.get(f"/api/v1/datasets/{dataset['id']}/training-check/").json()
+    r = start(api, dataset["id"])
+    assert r.status_code == 409, r.content
+    body = r.json()
+    assert body["error"] == "not_enough_people" and "Label keypoints on at least 1 more image" in body["message"]
+    assert body["train"]["instances"] == 1 and body["val"]["instances"] == 0
+    assert check["ok"] is False and check["error"]["error"] == "not_enough_people"
+    assert check["error"]["message"] == body["message"]
+    from training.models import TrainingSession
+
+    assert not TrainingSession.objects.exists()  # nothing half-made
+
+    api.put(f"/api/v1/images/{imgs[1]['id']}/annotations/", {"version": 1, "instances": [
+        {"class": cls["id"], "bbox": [4, 4, 40, 40], "keypoints": [[12, 12, 2]]}]}, format="json")
+    check = api.get(f"/api/v1/datasets/{dataset['id']}/training-check/").json()
+    assert check["ok"] is True and check["moves"] == [{"image": imgs[1]["id"], "split": "val"}]
     s = start(api, dataset["id"]).json()
-    assert s["val_images"] == 0
-    assert any("validation uses the train images" in w for w in s["warnings"])
-    data = snapshot_yaml(s["id"])
-    assert data["val"] == "images/train"
+    assert s["val_images"] == 1 and s["train_images"] == 1
+    assert any("moved 1 of the 2 train image(s)" in w for w in s["warnings"])
+    assert any("only 1 people with keypoints" in w for w in s["warnings"])  # tiny val
+    assert s["split_check"]["val"]["instances"] == 1
+    assert snapshot_yaml(s["id"])["val"] == "images/val"
+    assert Image.objects.get(pk=imgs[1]["id"]).split == "train"  # the dataset keeps its own split
 
 
 def test_classes_with_different_keypoint_counts_are_refused(api, coco_dataset):
@@ -251,7 +276,13 @@ def test_owner_sees_pages_and_weights_404_before_training(api, user, coco_datase
     log = api.get(f"/api/v1/training-sessions/{s['id']}/log/?lines=5").json()
     assert any("queued" in line for line in log["lines"])
     ev = api.get(f"/api/v1/training-sessions/{s['id']}/evaluation/").json()
-    assert ev == {"status": "", "error": "", "result": None}
+    assert ev == {"status": "", "error": "", "result": None, "coco": None}
+    # The frozen val ground truth exists from the start; the predictions only once training completes.
+    assert api.get(f"/api/v1/training-sessions/{s['id']}/coco/predictions").status_code == 404
+    truth = api.get(f"/api/v1/training-sessions/{s['id']}/coco/ground_truth")
+    assert truth.status_code == 200 and truth["Content-Disposition"].startswith("attachment")
+    gt = json.loads(b"".join(truth.streaming_content))
+    assert len(gt["images"]) == s["val_images"] and gt["categories"][0]["sigmas"][0] == 0.026
     assert api.post(f"/api/v1/training-sessions/{s['id']}/evaluation/").status_code == 409
     browser = Client()
     browser.force_login(user)

@@ -55,13 +55,22 @@ def test_train_on_picked_worker_and_watch_the_dashboard_live(celery_worker, api,
     page.wait_for_function("document.querySelectorAll('#epochs tbody tr').length === 2", timeout=30000)
     first_row = page.locator("#epochs tbody tr").first.locator("td")
     assert first_row.nth(0).inner_text() == "1"
-    assert re.fullmatch(r"\d+\.\d{4}", first_row.nth(1).inner_text())  # fitness
-    assert re.fullmatch(r"\d+\.\d{4}", first_row.nth(2).inner_text())  # pose mAP50
+    assert re.fullmatch(r"\d+\.\d{4}", first_row.nth(1).inner_text())  # pose AP (COCO)
+    assert re.fullmatch(r"\d+\.\d{4}", first_row.nth(3).inner_text())  # fitness
+    assert re.fullmatch(r"\d+\.\d{4}", first_row.nth(4).inner_text())  # Ultralytics pose mAP50
     assert page.locator("#charts canvas").count() >= 5  # fitness, pose mAP, box mAP, P/R, one per loss
     assert page.locator("#chart-fitness").is_visible() and page.locator("#chart-pose-map").is_visible()
     assert "Epoch 2/2" in page.locator("#epoch-line").inner_text()
-    page.wait_for_function("document.getElementById('log').textContent.includes('Epoch 2/2: fitness')", timeout=30000)
+    page.wait_for_function("document.getElementById('log').textContent.includes('Epoch 2/2: COCO pose AP')",
+                           timeout=30000)
     assert page.locator("#best").is_visible() and page.locator("#final-card").is_visible()
+    # The headline is the COCO AP the session stored (issue 12), Ultralytics' figures beside it, labelled as theirs.
+    coco = _get(api, pk)["coco"]
+    assert page.locator("#coco-ap").inner_text() == f"{coco['ap']:.3f}"
+    assert page.locator("#coco-from").inner_text() == "(best.pt)"
+    assert "Ultralytics pose mAP50-95" in page.locator("#ultralytics-figures").inner_text()
+    assert f"of {coco['instances']} people with keypoints matched" in page.locator("#coco-counts").inner_text()
+    assert page.locator("#coco-predictions").is_visible() and page.locator("#coco-ground-truth").is_visible()
 
     s = _get(api, pk)
     assert s["status"] == "completed" and s["epoch"] == 2 and s["epochs"] == 2 and s["progress"] == 1.0

@@ -123,9 +123,9 @@ def test_log_tail_keeps_the_last_lines_and_the_final_state_of_progress_bars(db, 
 ])
 def test_params_are_checked(raw, message):
     from config.errors import InvalidInput
-    from training.services import clean_params
+    from training.engine.params import TrainingParams
 
     with pytest.raises(InvalidInput, match=message):
-        clean_params(raw)
-    assert clean_params({"batch": "AUTO"})["batch"] == "auto"
-    assert clean_params(None)["epochs"] == 300
+        TrainingParams.clean(raw)
+    assert TrainingParams.clean({"batch": "AUTO"}).batch == "auto"
+    assert TrainingParams.clean(None).epochs == 300

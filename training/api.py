@@ -6,21 +6,25 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import Action
 from config import storage
+from config.parsers import JSONParser
 from accounts.selectors import workspace_from_request
-from config.errors import InvalidInput
+from config.errors import InvalidInput, TooLarge
+from django.conf import settings
 from datasets import selectors as dataset_selectors
 
-from . import liveness, selectors, services
+from . import files, liveness, selectors, services
+from .engine.params import TrainingParams
 from .models import TrainingSession
-from .serializers import (AlgorithmSerializer, EpochMetricSerializer, EvaluationSerializer, LogSerializer,
-                          ResumeSerializer, SessionCreateSerializer, SessionUpdateSerializer, TrainingSessionSerializer,
-                          WorkerSerializer)
+from .serializers import (AlgorithmSerializer, DatasetEvaluationSerializer, EpochMetricSerializer,
+                          EvaluateRequestSerializer, EvaluationSerializer, LogSerializer, PretrainedSerializer,
+                          ResumeSerializer, SessionCreateSerializer, SessionUpdateSerializer, TrainingCheckSerializer,
+                          TrainingSessionSerializer, WorkerSerializer)
 
 ERRORS = {400: OpenApiResponse(description='{"error", "message", "field"}'),
           404: OpenApiResponse(description="Not found (or not yours)")}
@@ -87,7 +91,7 @@ class SessionListCreate(generics.ListAPIView):
         session = services.training_session_start(
             user=request.user, dataset=dataset, algorithm=v["algorithm"], class_ids=v.get("class_ids") or None,
             name=v.get("name", ""), task=v["task"],
-            params={k: v.get(k) for k in ("epochs", "batch", "imgsz", "patience", "plots", "nbs", "seed")},
+            params={k: v.get(k) for k in TrainingParams.names()},
             initial_weights=v["initial_weights"], initial_session=initial_session, weights_file=upload,
             weights_name=getattr(upload, "name", "") if upload else "", worker=v.get("worker", ""))
         return Response(TrainingSessionSerializer(session).data, status=status.HTTP_201_CREATED)
@@ -105,9 +109,10 @@ class SessionDetail(APIView):
     @extend_schema(request=SessionUpdateSerializer, responses={200: TrainingSessionSerializer, **ERRORS})
     def patch(self, request, pk):
         session = selectors.session_get(request.user, pk, Action.TRAIN)
-        data = SessionUpdateSerializer(data=request.data)
+        data = SessionUpdateSerializer(data=request.data, partial=True)  # an empty body changes nothing
         data.is_valid(raise_exception=True)
-        session = services.training_session_update(session=session, name=data.validated_data["name"])
+        if "name" in data.validated_data:
+            session = services.training_session_update(session=session, name=data.validated_data["name"])
         return Response(TrainingSessionSerializer(session).data)
 
     @extend_schema(responses={204: None, **ERRORS, **CONFLICT}, description="Deletes the session and its files; "
@@ -174,7 +179,8 @@ def _evaluation_body(session: TrainingSession) -> dict:
             for i, ex in enumerate(result.get("examples", []))]}
         result.setdefault("sigmas_source", "")
         result.setdefault("val_fallback", False)
-    return {"status": session.evaluation_status, "error": session.evaluation_error, "result": result}
+    return {"status": session.evaluation_status, "error": session.evaluation_error, "result": result,
+            "coco": session.coco}
 
 
 class SessionEvaluation(APIView):
@@ -215,3 +221,75 @@ class WorkerList(APIView):
                    description="Live Celery workers on the gpu queue (heartbeat within the last ~40 s) and their device.")
     def get(self, request):
         return Response(WorkerSerializer(selectors.live_workers(), many=True).data)
+
+
+# ---------------------------------------------------------------- issue 12: COCO AP files, scoring, checks
+class SessionCoco(APIView):
+    @extend_schema(parameters=[OpenApiParameter("file", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                                enum=list(files.COCO_FILES))],
+                   responses={(200, "application/json"): OpenApiTypes.BINARY, 404: ERRORS[404]},
+                   description="The two files the session's COCO AP comes from: `predictions` (best.pt on the val "
+                               "split, COCO results JSON) and `ground_truth` (the val split frozen at start, COCO "
+                               "keypoints JSON with each category's `sigmas`). A plain pycocotools COCOeval "
+                               "(iouType keypoints, kpt_oks_sigmas = the category's sigmas) on them gives the same "
+                               "figures.")
+    def get(self, request, pk, file):
+        name = selectors.coco_file(request.user, pk, file)
+        return FileResponse(storage.open_read(name), as_attachment=True, content_type="application/json",
+                            filename=f"session-{pk}-coco-{files.COCO_FILES[file]}")
+
+
+class DatasetEvaluate(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request={"multipart/form-data": EvaluateRequestSerializer,
+                            "application/json": EvaluateRequestSerializer},
+                   responses={200: DatasetEvaluationSerializer, **ERRORS,
+                              413: OpenApiResponse(description='{"error": "too_large", "message"}')},
+                   description="Score predictions made elsewhere against the dataset's labelled images with "
+                               "pycocotools' COCOeval (iouType keypoints), each class with its own OKS sigmas: "
+                               "`predictions` is a COCO results JSON whose image_ids and category_ids are those "
+                               "of the dataset's COCO export. Stored areas (else box x 0.53), crowd regions as "
+                               "ignore regions, people without labelled keypoints ignored.")
+    def post(self, request, pk):
+        dataset = dataset_selectors.dataset_get(request.user, pk, Action.VIEW)
+        upload = request.FILES.get("predictions")
+        limit = settings.EVALUATE_MAX_PREDICTIONS_BYTES
+        if upload is not None:
+            if upload.size > limit:
+                raise TooLarge(f"the predictions file is {upload.size} bytes; the limit is {limit} "
+                               "(EVALUATE_MAX_PREDICTIONS_BYTES)", field="predictions")
+            predictions = upload.read()
+        elif "predictions" in request.data:
+            predictions = request.data["predictions"]  # JSON body: the results list itself, or its text
+        else:
+            raise InvalidInput("send the COCO results JSON as the multipart file `predictions`", field="predictions")
+        split = request.data.get("split") or request.query_params.get("split") or None
+        return Response(selectors.dataset_evaluate(dataset, predictions, split=split))
+
+
+class DatasetTrainingCheck(APIView):
+    @extend_schema(parameters=[OpenApiParameter("class_ids", OpenApiTypes.STR,
+                                                description="Comma-separated class ids (default: all).")],
+                   responses={200: TrainingCheckSerializer, **ERRORS},
+                   description="What starting a training would find, without starting one: people with and "
+                               "without keypoints per split, images the session's snapshot would move into val "
+                               "(or train), the refusal it would answer (`error`) and warnings (a tiny val split).")
+    def get(self, request, pk):
+        dataset = dataset_selectors.dataset_get(request.user, pk, Action.VIEW)
+        raw = request.query_params.get("class_ids") or ""
+        try:
+            class_ids = [int(c) for c in raw.split(",") if c.strip()] or None
+        except ValueError:
+            raise InvalidInput("class_ids must be comma-separated whole numbers", field="class_ids") from None
+        return Response(selectors.training_check(dataset, class_ids))
+
+
+class PretrainedList(APIView):
+    @extend_schema(responses=PretrainedSerializer(many=True),
+                   description="Ultralytics' COCO-pretrained pose checkpoints (yolo11 and yolo26, sizes n-x) whose "
+                               "files are in the server's weights folder (WEIGHTS_DIR); start from one with "
+                               "initial_weights = its `choice` (pretrained:<name>). `manage.py fetch_weights <name>` "
+                               "adds one on a machine that is online.")
+    def get(self, request):
+        return Response(PretrainedSerializer(selectors.pretrained_list(), many=True).data)

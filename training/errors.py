@@ -6,6 +6,15 @@ class DatasetNotLabelled(Conflict):
     code = "dataset_not_labelled"
 
 
+class NotEnoughPeople(Conflict):
+    """Train and val cannot each hold a person with labelled keypoints (training.engine.split_check)."""
+    code = "not_enough_people"
+
+
+class PretrainedMissing(InvalidInput):
+    code = "pretrained_missing"
+
+
 class DatasetEmpty(InvalidInput):
     code = "dataset_empty"
 
@@ -44,4 +53,4 @@ class WeightsMissing(Conflict):
 
 __all__ = ["DomainError", "DatasetNotLabelled", "DatasetEmpty", "KeypointCountMismatch", "UnknownAlgorithm",
            "WorkerUnavailable", "InvalidWeights", "SessionNotActive", "SessionNotResumable", "SessionBusy",
-           "WeightsMissing"]
+           "WeightsMissing", "NotEnoughPeople", "PretrainedMissing"]

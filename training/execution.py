@@ -10,6 +10,7 @@ import traceback
 from datetime import timedelta
 from typing import Callable
 
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
@@ -18,7 +19,8 @@ from config import storage
 from . import files
 from .models import EpochMetric, TrainingSession, WorkerStatus
 from .liveness import stale_after_s
-from .services import batch_arg, epoch_rows_clear
+from .engine.params import TrainingParams
+from .services import epoch_rows_clear
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 5.0
@@ -196,12 +198,29 @@ def _prepare(session: TrainingSession, params: dict, console: bool):
         model = str(local)
     else:
         model = f"{session.algorithm}.yaml"
+    run = TrainingParams.from_stored(params).run_args()
+    skeleton = session.skeleton or {}
+    if skeleton.get("keypoint_count") and skeleton.get("flip_idx") is None:
+        # No left/right pairs: no horizontal flips, said in Ultralytics' own args (args.yaml shows fliplr: 0.0).
+        run["extra"]["fliplr"] = 0.0
     return RunSpec(
-        data_yaml=str(data_yaml), project=str(files.work_dir(session.pk)), name="run",
-        model=model, epochs=int(params["epochs"]), batch=batch_arg(params), imgsz=int(params["imgsz"]),
-        patience=int(params["patience"]), resume_from=resume_from,
-        extra={k: params.get(k) for k in ("plots", "nbs", "seed")},
-        log_sink=lambda line: files.append_log(session.pk, line), console=console)
+        data_yaml=str(data_yaml), project=str(files.work_dir(session.pk)), name="run", model=model,
+        resume_from=resume_from, log_sink=lambda line: files.append_log(session.pk, line), console=console,
+        coco_eval=_coco_spec(session), **run)
+
+
+def _coco_spec(session: TrainingSession):
+    """COCO keypoint AP against the val split frozen at start, each class scored with its own sigmas."""
+    from .engine.coco_epoch import CocoEvalSpec
+
+    name = files.coco_name(session.pk, "ground_truth")
+    if not storage.exists(name):
+        return None  # a session from before COCO evaluation: Ultralytics' figures only
+    local = files.local_coco_ground_truth(session.pk)
+    storage.materialize(name, local)
+    class_ids = [c["id"] for c in (session.skeleton or {}).get("classes", [])] or None
+    return CocoEvalSpec(ground_truth=str(local), category_ids=class_ids,
+                        every=max(1, int(getattr(settings, "TRAINING_COCO_EVERY", 1))))
 
 
 def session_execute(*, session_id: int, attempt: int, worker: str = "", console: bool = False,
@@ -243,11 +262,15 @@ def session_execute(*, session_id: int, attempt: int, worker: str = "", console:
                 **_weights_fields(session.pk))
         return session
     final = dict(result.metrics)
+    coco = None
+    if result.coco_files:
+        storage.save_path(files.coco_name(session.pk, "predictions"), result.coco_files["predictions"])
+        coco = coco_summary(result.coco)
     if result.best_epoch is not None:
         final["best_epoch"] = result.best_epoch
     final["epochs_done"] = result.epochs_done
     _finish(session, status=TrainingSession.COMPLETED, error="", progress=1.0, eta_seconds=0.0,
-            final_metrics=final, cancel_requested=False,
+            final_metrics=final, cancel_requested=False, coco=coco, transferred=result.transferred,
             best_fitness=result.best_fitness if result.best_fitness is not None else session.best_fitness,
             evaluation_status="queued" if evaluate in ("queue", "inline") else "", **_weights_fields(session.pk))
     files.append_log(session.pk, f"[posedeck] completed: {final}")
@@ -256,6 +279,15 @@ def session_execute(*, session_id: int, attempt: int, worker: str = "", console:
     elif evaluate == "queue":
         _queue_evaluation(session.pk)
     return session
+
+
+def coco_summary(result: dict | None) -> dict | None:
+    """What a session keeps of a coco_eval result: the figures, counts, sigmas, per keypoint and per class."""
+    if not result:
+        return None
+    return {k: result[k] for k in ("ap", "ap50", "ap75", "ap_medium", "ap_large", "ar", "ar50", "ar75", "sigmas",
+                                   "per_keypoint", "images", "instances", "matched", "people_without_keypoints",
+                                   "crowd_regions", "predictions", "classes", "method") if k in result}
 
 
 def _queue_evaluation(session_id: int) -> None:
@@ -291,7 +323,9 @@ def session_evaluate(*, session_id: int) -> TrainingSession | None:
             weights=str(weights), data_yaml=str(materialize(session.pk)), sigmas=skeleton["sigmas"],
             kpt_names=skeleton.get("keypoint_names"),
             skeletons={i: c.get("connections", []) for i, c in enumerate(skeleton.get("classes", []))},
-            out_dir=str(out_dir), imgsz=int(session.params.get("imgsz", 640)))
+            out_dir=str(out_dir), imgsz=int(session.params.get("imgsz", 640)),
+            classes=[{"name": c["name"], "keypoints": c["keypoints"], "sigmas": c.get("sigmas") or skeleton["sigmas"]}
+                     for c in skeleton.get("classes", [])])
         for example in result.get("examples", []):
             storage.save_path(files.evaluation_name(session.pk, example["file"]), out_dir / example["file"])
     except Exception as exc:

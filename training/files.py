@@ -45,6 +45,19 @@ def evaluation_name(session_id: int, file: str) -> str:
     return stored(session_id, f"evaluation/{file}")
 
 
+COCO_FILES = {"predictions": "predictions.json", "ground_truth": "ground_truth.json"}
+
+
+def coco_name(session_id: int, kind: str) -> str:
+    """The COCO files of a session: "ground_truth" (the val split frozen at start, COCO keypoints JSON) and
+    "predictions" (best.pt's predictions on it from the final validation, COCO results JSON)."""
+    return stored(session_id, f"coco/{COCO_FILES[kind]}")
+
+
+def local_coco_ground_truth(session_id: int) -> Path:
+    return work_dir(session_id) / "coco_ground_truth.json"
+
+
 def has_weights(session_id: int, kind: str) -> bool:
     return storage.exists(weights_name(session_id, kind))
 

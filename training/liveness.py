@@ -32,16 +32,23 @@ def live_workers_qs():
     return WorkerStatus.objects.filter(last_seen__gte=timezone.now() - timedelta(seconds=worker_stale_after_s()))
 
 
-def worker_register(*, name: str, queue: str, info: dict, pid: int) -> WorkerStatus:
+def worker_register(*, name: str, queue: str, info: dict, pid: int, started_at=None) -> WorkerStatus:
+    """Record the worker; sessions running under its name whose last heartbeat is older than `started_at`
+    (when this process began consuming; default now) belonged to its previous life and are marked dead.
+    A session this process already claimed while probing its device beats after `started_at` and is kept."""
     now = timezone.now()
     worker, _ = WorkerStatus.objects.update_or_create(name=name, defaults={
         "queue": queue, "device": info.get("device", "cpu"), "device_name": info.get("device_name", ""),
         "memory_bytes": info.get("memory_bytes"), "cpu_count": info.get("cpu_count") or 0, "pid": pid,
         "started_at": now, "last_seen": now, "current_session": None})
-    # This worker just started, so whatever it was running before is gone.
-    for session in TrainingSession.objects.filter(worker=name, status=TrainingSession.RUNNING):
+    before = started_at or now
+    for session in TrainingSession.objects.filter(Q(heartbeat_at__lt=before) | Q(heartbeat_at__isnull=True),
+                                                  worker=name, status=TrainingSession.RUNNING):
         _mark_dead(session, f"the worker {name} restarted while training (last heartbeat "
                             f"{_when(session.heartbeat_at)})")
+    current = TrainingSession.objects.filter(worker=name, status=TrainingSession.RUNNING).first()
+    if current is not None:  # claimed before this row existed
+        WorkerStatus.objects.filter(pk=worker.pk).update(current_session=current)
     return worker
 
 

@@ -14,7 +14,9 @@ class TrainingSession(models.Model):
     TERMINAL = (COMPLETED, CANCELLED, FAILED)
 
     WEIGHTS_NONE, WEIGHTS_SESSION_BEST, WEIGHTS_SESSION_LAST, WEIGHTS_UPLOAD = "none", "session_best", "session_last", "upload"
-    WEIGHT_SOURCES = [(s, s) for s in (WEIGHTS_NONE, WEIGHTS_SESSION_BEST, WEIGHTS_SESSION_LAST, WEIGHTS_UPLOAD)]
+    WEIGHTS_PRETRAINED = "pretrained"  # an Ultralytics COCO-pretrained checkpoint from WEIGHTS_DIR (name in initial_weights_name)
+    WEIGHT_SOURCES = [(s, s) for s in (WEIGHTS_NONE, WEIGHTS_SESSION_BEST, WEIGHTS_SESSION_LAST, WEIGHTS_UPLOAD,
+                                       WEIGHTS_PRETRAINED)]
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="training_sessions")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -60,6 +62,12 @@ class TrainingSession(models.Model):
     eta_seconds = models.FloatField(null=True, blank=True)
     best_fitness = models.FloatField(null=True, blank=True)
     final_metrics = models.JSONField(default=dict)
+    # COCO keypoint AP of best.pt on the frozen val split (training.metrics.coco_eval result; the headline figure).
+    coco = models.JSONField(null=True, blank=True)
+    # {"transferred": X, "total": Y}: layers taken from the initial checkpoint (Ultralytics' "Transferred X/Y items").
+    transferred = models.JSONField(null=True, blank=True)
+    # training.engine.split_check's plan at start: people per split, images moved into val/train, warnings.
+    split_check = models.JSONField(default=dict, blank=True)
 
     evaluation_status = models.CharField(max_length=10, blank=True, default="")  # "", queued, running, done, failed
     evaluation = models.JSONField(null=True, blank=True)

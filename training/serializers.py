@@ -4,11 +4,11 @@ from rest_framework import serializers
 
 from .engine import algorithms
 from .models import EpochMetric, TrainingSession, WorkerStatus
-from .services import DEFAULT_PARAMS, LIMITS
+from .engine.params import RANGES, TrainingParams
 
 
-@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1, "maximum": 1024}, {"type": "string", "enum": ["auto"]}],
-                      "default": 16})
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": RANGES["batch"].low, "maximum": RANGES["batch"].high},
+                                {"type": "string", "enum": ["auto"]}], "default": TrainingParams.batch})
 class BatchField(serializers.Field):
     """A batch size, or "auto" (Ultralytics AutoBatch: fills ~60% of the GPU; 16 on a CPU)."""
 
@@ -19,15 +19,34 @@ class BatchField(serializers.Field):
             value = int(data)
         except (TypeError, ValueError):
             raise serializers.ValidationError('a whole number or "auto"') from None
-        if not 1 <= value <= LIMITS["batch"][1]:
-            raise serializers.ValidationError(f"between 1 and {LIMITS['batch'][1]}, or \"auto\"")
+        low, high = RANGES["batch"].low, RANGES["batch"].high
+        if not low <= value <= high:
+            raise serializers.ValidationError(f"between {low} and {high}, or \"auto\"")
         return value
 
     def to_representation(self, value):
         return value
 
 
-class SessionCreateSerializer(serializers.Serializer):
+def param_fields() -> dict:
+    """One DRF field per TrainingParams name, with its default and range from training.engine.params."""
+    defaults = TrainingParams.defaults()
+    out = {}
+    for name in TrainingParams.names():
+        default = defaults[name]
+        if name == "plots":
+            out[name] = serializers.BooleanField(default=default, help_text="Let Ultralytics write its plots into "
+                                                                            "the run folder.")
+        elif name == "batch":
+            out[name] = BatchField(default=default, help_text=RANGES[name].help)
+        else:
+            r = RANGES[name]
+            extra = {"required": False, "allow_null": True} if default is None else {"default": default}
+            out[name] = serializers.IntegerField(min_value=r.low, max_value=r.high, help_text=r.help, **extra)
+    return out
+
+
+class _SessionCreateFields(serializers.Serializer):
     """JSON, or multipart when uploading initial weights (class_ids then repeats: class_ids=1&class_ids=2)."""
 
     dataset = serializers.IntegerField(help_text="Id of one of your datasets. Every image must be labelled.")
@@ -39,29 +58,23 @@ class SessionCreateSerializer(serializers.Serializer):
     algorithm = serializers.CharField(default=algorithms.DEFAULT,
                                       help_text="A pose model config of the installed Ultralytics, see "
                                                 "/api/v1/training-algorithms/ (e.g. yolo11n-pose).")
-    epochs = serializers.IntegerField(min_value=1, max_value=LIMITS["epochs"][1], default=DEFAULT_PARAMS["epochs"])
-    batch = BatchField(default=DEFAULT_PARAMS["batch"])
-    imgsz = serializers.IntegerField(min_value=32, max_value=LIMITS["imgsz"][1], default=DEFAULT_PARAMS["imgsz"],
-                                     help_text="Training image size, a multiple of 32.")
-    patience = serializers.IntegerField(min_value=0, max_value=LIMITS["patience"][1],
-                                        default=DEFAULT_PARAMS["patience"],
-                                        help_text="Early stopping: epochs without fitness improvement (0: off).")
-    plots = serializers.BooleanField(default=True, help_text="Let Ultralytics write its plots into the run folder.")
-    nbs = serializers.IntegerField(min_value=1, max_value=LIMITS["nbs"][1], required=False, allow_null=True,
-                                   help_text="Nominal batch size for gradient accumulation (default: Ultralytics' 64, "
-                                             "or the batch size for sets under 256 train images).")
-    seed = serializers.IntegerField(min_value=0, required=False, default=0)
-    initial_weights = serializers.ChoiceField(choices=[c for c, _ in TrainingSession.WEIGHT_SOURCES],
-                                              default=TrainingSession.WEIGHTS_NONE,
-                                              help_text="none: from the model's YAML; session_best / session_last: "
-                                                        "fine-tune from initial_session's weights; upload: "
-                                                        "initial_weights_file.")
+    initial_weights = serializers.CharField(default=TrainingSession.WEIGHTS_NONE, max_length=80,
+                                            help_text="none: from the model's YAML; session_best / session_last: "
+                                                      "fine-tune from initial_session's weights; upload: "
+                                                      "initial_weights_file; pretrained:<name>: an Ultralytics "
+                                                      "COCO-pretrained checkpoint from /api/v1/training-pretrained/ "
+                                                      "(e.g. pretrained:yolo11n-pose.pt; its architecture replaces "
+                                                      "`algorithm`).")
     initial_session = serializers.IntegerField(required=False, allow_null=True)
     initial_weights_file = serializers.FileField(required=False, allow_null=True,
                                                  help_text="An Ultralytics .pt checkpoint (multipart only).")
     worker = serializers.CharField(required=False, allow_blank=True, default="",
                                    help_text="Name of a live gpu-queue worker (see /api/v1/training-workers/); "
                                              "blank: any.")
+
+
+SessionCreateSerializer = type("SessionCreateSerializer", (_SessionCreateFields,), {
+    **param_fields(), "__doc__": _SessionCreateFields.__doc__, "__module__": __name__})
 
 
 class SessionUpdateSerializer(serializers.Serializer):
@@ -79,6 +92,9 @@ class SessionLinksSerializer(serializers.Serializer):
     epochs = serializers.CharField()
     log = serializers.CharField()
     evaluation = serializers.CharField()
+    coco_predictions = serializers.CharField(allow_null=True, help_text="best.pt's val predictions, COCO results JSON")
+    coco_ground_truth = serializers.CharField(allow_null=True, help_text="the frozen val split it is scored "
+                                                                         "against, COCO keypoints JSON")
     best_weights = serializers.CharField(allow_null=True)
     last_weights = serializers.CharField(allow_null=True)
 
@@ -96,6 +112,7 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
                   "error", "warnings", "cancel_requested", "attempt", "worker", "device", "heartbeat_at", "epoch",
                   "epochs", "progress", "eta_seconds", "best_fitness", "final_metrics", "train_images", "val_images",
                   "evaluation_status", "evaluation_error", "has_best_weights", "has_last_weights", "links",
+                  "coco", "transferred", "split_check",
                   "created_at", "started_at", "finished_at", "updated_at"]
         read_only_fields = fields
 
@@ -116,6 +133,10 @@ class TrainingSessionSerializer(serializers.ModelSerializer):
             "epochs": reverse("training-session-epochs", args=[obj.pk]),
             "log": reverse("training-session-log", args=[obj.pk]),
             "evaluation": reverse("training-session-evaluation", args=[obj.pk]),
+            "coco_predictions": reverse("training-session-coco", args=[obj.pk, "predictions"])
+            if obj.coco else None,
+            "coco_ground_truth": reverse("training-session-coco", args=[obj.pk, "ground_truth"])
+            if obj.snapshot_path else None,
             "best_weights": reverse("training-session-weights", args=[obj.pk, "best"])
             if self.get_has_best_weights(obj) else None,
             "last_weights": reverse("training-session-weights", args=[obj.pk, "last"])
@@ -202,3 +223,77 @@ class EvaluationSerializer(serializers.Serializer):
     status = serializers.CharField(help_text='"" (not run), queued, running, done or failed')
     error = serializers.CharField(allow_blank=True)
     result = EvaluationResultSerializer(allow_null=True)
+    coco = serializers.DictField(allow_null=True, help_text="COCO keypoint AP of best.pt on the frozen val split "
+                                                            "(ap, ap50, ap75, ar, instances, matched, "
+                                                            "people_without_keypoints, crowd_regions, per_keypoint, "
+                                                            "classes, method); null before training completes.")
+
+
+# ---------------------------------------------------------------- issue 12
+class EvaluateRequestSerializer(serializers.Serializer):
+    predictions = serializers.FileField(help_text="COCO results JSON: [{image_id, category_id, keypoints, score}] "
+                                                  "with the ids of the dataset's COCO export.")
+    split = serializers.ChoiceField(choices=["train", "val"], required=False,
+                                    help_text="Score only this split (default: every labelled image).")
+
+
+class CocoKeypointRowSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    pck = serializers.FloatField(allow_null=True, help_text="Share of labelled points within 0.05 x box diagonal.")
+    oks_share = serializers.FloatField(allow_null=True, help_text="Mean OKS term of this keypoint, 0..1.")
+    sigma = serializers.FloatField()
+    visible = serializers.IntegerField()
+    category_id = serializers.IntegerField()
+    # "class" is a Python keyword: declared below
+
+
+CocoKeypointRowSerializer._declared_fields["class"] = serializers.CharField()
+
+
+class DatasetEvaluationSerializer(serializers.Serializer):
+    ap = serializers.FloatField(allow_null=True, help_text="COCO keypoint AP (OKS 0.50:0.95), pycocotools COCOeval.")
+    ap50 = serializers.FloatField(allow_null=True)
+    ap75 = serializers.FloatField(allow_null=True)
+    ar = serializers.FloatField(allow_null=True)
+    sigmas = serializers.ListField(child=serializers.FloatField(), help_text="Per-keypoint OKS sigmas it scored "
+                                                                             "with, the classes' lists in order.")
+    per_keypoint = CocoKeypointRowSerializer(many=True)
+    images = serializers.IntegerField()
+    instances = serializers.IntegerField(help_text="People with at least one labelled keypoint.")
+    matched = serializers.IntegerField(help_text="Of those, matched by a prediction at OKS >= 0.5.")
+    people_without_keypoints = serializers.IntegerField(help_text="Ignored, as COCO does.")
+    crowd_regions = serializers.IntegerField()
+    predictions = serializers.IntegerField()
+    split = serializers.CharField()
+
+
+class SplitPeopleSerializer(serializers.Serializer):
+    images = serializers.IntegerField()
+    images_with_people = serializers.IntegerField()
+    instances = serializers.IntegerField(help_text="People with at least one labelled keypoint.")
+    people_without_keypoints = serializers.IntegerField()
+    crowd_regions = serializers.IntegerField()
+
+
+class TrainingCheckSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    error = serializers.DictField(allow_null=True, help_text='null, or {"error": "not_enough_people" | '
+                                                             '"dataset_not_labelled" | "nothing_labelled", "message"}')
+    images = serializers.DictField(child=serializers.IntegerField())
+    train = SplitPeopleSerializer()
+    val = SplitPeopleSerializer()
+    moves = serializers.ListField(child=serializers.DictField())
+    message = serializers.CharField(allow_blank=True)
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class PretrainedSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    choice = serializers.CharField(help_text="The initial_weights value that starts from it.")
+    algorithm = serializers.CharField()
+    family = serializers.CharField()
+    scale = serializers.CharField()
+    size_bytes = serializers.IntegerField()
+    kpt_shape = serializers.ListField(child=serializers.IntegerField())
+    trained_on = serializers.CharField()
+    url = serializers.CharField()

@@ -6,7 +6,9 @@ Celery task calls on the worker.
 """
 from __future__ import annotations
 
+import logging
 import zipfile
+from datetime import timedelta
 from typing import IO
 
 from django.conf import settings
@@ -21,54 +23,19 @@ from datasets.selectors import RECOMMENDED_LABELLED
 
 from . import files
 from .engine import algorithms
-from .errors import (DatasetEmpty, DatasetNotLabelled, InvalidWeights, KeypointCountMismatch, SessionBusy,
+from .engine import pretrained
+from .engine.params import TrainingParams
+from .errors import (DatasetEmpty, DatasetNotLabelled, InvalidWeights, KeypointCountMismatch, PretrainedMissing,
+                     SessionBusy,
                      SessionNotActive, SessionNotResumable, UnknownAlgorithm, WeightsMissing, WorkerUnavailable)
 from .liveness import live_workers_qs
 from .models import EpochMetric, TrainingSession
 
-DEFAULT_PARAMS = {"epochs": 300, "batch": 16, "imgsz": 640, "patience": 100, "plots": True, "nbs": None, "seed": 0}
-LIMITS = {"epochs": (1, 10000), "batch": (1, 1024), "imgsz": (32, 4096), "patience": (0, 10000), "nbs": (1, 4096),
-          "seed": (0, 2**31 - 1)}
+log = logging.getLogger(__name__)
 
 
 def max_weights_bytes() -> int:
     return settings.TRAINING_MAX_WEIGHTS_BYTES
-
-
-# ---------------------------------------------------------------- parameters
-def clean_params(raw: dict | None) -> dict:
-    """Defaults filled in, ranges checked; batch may be "auto" (AutoBatch, CUDA only)."""
-    params = dict(DEFAULT_PARAMS)
-    unknown = set(raw or {}) - set(DEFAULT_PARAMS)
-    if unknown:
-        raise InvalidInput(f"unknown parameter(s) {sorted(unknown)}; known: {sorted(DEFAULT_PARAMS)}",
-                           field=f"params.{sorted(unknown)[0]}")
-    for key, value in (raw or {}).items():
-        if value is None or value == "":
-            continue
-        if key == "plots":
-            params[key] = bool(value)
-            continue
-        if key == "batch" and str(value).lower() == "auto":
-            params[key] = "auto"
-            continue
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise InvalidInput(f"{key} must be a whole number" + (' or "auto"' if key == "batch" else ""),
-                               field=key) from None
-        low, high = LIMITS[key]
-        if not low <= number <= high:
-            raise InvalidInput(f"{key} must be between {low} and {high}; got {number}", field=key)
-        params[key] = number
-    if params["imgsz"] % 32:
-        raise InvalidInput(f"imgsz must be a multiple of 32 (the model's largest stride); got {params['imgsz']}",
-                           field="imgsz")
-    return params
-
-
-def batch_arg(params: dict) -> int:
-    return -1 if params["batch"] == "auto" else int(params["batch"])
 
 
 # ---------------------------------------------------------------- start
@@ -129,6 +96,29 @@ def check_dataset_labelled(dataset: Dataset) -> tuple[int, list[str]]:
     return labelled, warnings
 
 
+def _pretrained_checkpoint(choice: str):
+    """The checkpoint named by "pretrained:<name>" ("pretrained" alone: the first one present)."""
+    name = choice.partition(":")[2].strip()
+    if name and not name.endswith(".pt"):
+        name += ".pt"
+    present = pretrained.available(settings.WEIGHTS_DIR)
+    if not name:
+        if not present:
+            raise PretrainedMissing(f"no pretrained checkpoint is in the weights folder {settings.WEIGHTS_DIR}; run "
+                                    "`manage.py fetch_weights yolo11n-pose.pt` on a machine that is online, or copy "
+                                    "the file there", field="initial_weights")
+        return present[0]
+    if name not in pretrained.NAMES:
+        raise InvalidInput(f"unknown pretrained checkpoint {name!r}; known: {', '.join(pretrained.NAMES)}",
+                           field="initial_weights")
+    for checkpoint in present:
+        if checkpoint.name == name:
+            return checkpoint
+    raise PretrainedMissing(f"{name} is not in the weights folder {settings.WEIGHTS_DIR}; run `manage.py "
+                            f"fetch_weights {name}` on a machine that is online, or copy the file there",
+                            field="initial_weights")
+
+
 def _worker_queue(worker: str | None) -> str | None:
     """The private queue of the named live gpu worker; None lets any gpu worker take the session."""
     if not worker:
@@ -153,11 +143,11 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
         names = ", ".join(a.name for a in algorithms.available()[:8])
         raise UnknownAlgorithm(f"unknown algorithm {algorithm!r}; the installed Ultralytics offers e.g. {names}",
                                field="algorithm")
-    clean = clean_params(params)
+    clean = TrainingParams.clean(params).as_dict()
     classes = _classes_for(dataset, class_ids)
     _, warnings = check_dataset_labelled(dataset)
 
-    source_name = None
+    source_name = source_path = None
     if initial_weights in (TrainingSession.WEIGHTS_SESSION_BEST, TrainingSession.WEIGHTS_SESSION_LAST):
         if initial_session is None or initial_session.workspace_id != dataset.workspace_id:
             raise InvalidInput("choose a session of the dataset's workspace to take the weights from",
@@ -173,11 +163,19 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
         weights_name = weights_name or getattr(weights_file, "name", "") or "weights.pt"
         _check_weights_file(weights_file, weights_name)
         initial_session = None
+    elif initial_weights.startswith(TrainingSession.WEIGHTS_PRETRAINED):
+        checkpoint = _pretrained_checkpoint(initial_weights)
+        source_path, weights_name, initial_session = checkpoint.path, checkpoint.name, None
+        initial_weights = TrainingSession.WEIGHTS_PRETRAINED
+        if algorithm != checkpoint.algorithm:  # the checkpoint brings its architecture
+            warnings.append(f"{checkpoint.name} brings its own architecture: the session trains "
+                            f"{checkpoint.algorithm}, not {algorithm}")
+            algorithm = checkpoint.algorithm
     elif initial_weights == TrainingSession.WEIGHTS_NONE:
         initial_session, weights_name = None, ""
     else:
-        raise InvalidInput(f"initial_weights must be one of {[c for c, _ in TrainingSession.WEIGHT_SOURCES]}",
-                           field="initial_weights")
+        raise InvalidInput(f"initial_weights must be one of {[c for c, _ in TrainingSession.WEIGHT_SOURCES[:-1]]} "
+                           f"or pretrained:<name> (see /api/v1/training-pretrained/)", field="initial_weights")
 
     queue = _worker_queue(worker)
 
@@ -194,6 +192,9 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
             # A copy, never a reference: deleting the other session must not break this one.
             if source_name is not None:
                 with storage.open_read(source_name) as fh:
+                    storage.save_replace(files.initial_weights_name(session.pk), fh)
+            elif source_path is not None:  # a pretrained checkpoint: copied, so any worker can start from it
+                with open(source_path, "rb") as fh:
                     storage.save_replace(files.initial_weights_name(session.pk), fh)
             elif weights_file is not None and initial_weights == TrainingSession.WEIGHTS_UPLOAD:
                 weights_file.seek(0)
@@ -213,6 +214,7 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
         session.skeleton = snap.skeleton
         session.train_images, session.val_images = snap.train_images, snap.val_images
         session.warnings = warnings + snap.warnings
+        session.split_check = snap.split_check
         session.save()
         files.append_log(session.pk, f"[posedeck] session {session.pk} queued: {algorithm}, {snap.train_images} train / "
                                      f"{snap.val_images} val images, params {clean}")
@@ -223,7 +225,10 @@ def training_session_start(*, user, dataset: Dataset, params: dict | None = None
     return session
 
 
-def _enqueue_on_commit(session: TrainingSession, queue: str | None) -> None:
+def _enqueue_on_commit(session: TrainingSession, queue: str | None, *, fail_if_unsent: bool = True) -> None:
+    """Send the session's task once the transaction commits. A request whose send fails marks the session
+    failed (the person sees why at once); the requeue sweep (`fail_if_unsent=False`) leaves it queued and
+    tries again at its next round."""
     pk, attempt = session.pk, session.attempt
 
     def send():
@@ -232,11 +237,38 @@ def _enqueue_on_commit(session: TrainingSession, queue: str | None) -> None:
         try:
             run_session.apply_async(args=[pk, attempt], **({"queue": queue} if queue else {}))
         except Exception as exc:  # broker down: say so on the session instead of leaving it queued forever
+            if not fail_if_unsent:
+                log.warning("could not re-send training session %s: %s", pk, exc)
+                return
             TrainingSession.objects.filter(pk=pk, status=TrainingSession.QUEUED).update(
                 status=TrainingSession.FAILED, error=f"could not queue the training task: {exc}", phase="",
                 finished_at=timezone.now())
 
     transaction.on_commit(send)
+
+
+def sessions_requeue_lost(*, held: set[tuple[str, tuple]] | None, older_than_s: float) -> int:
+    """Send again the queued sessions whose task message the broker no longer holds (a Redis restart without
+    persistence): a new attempt number, so the old message, if it ever arrives, finds nothing to claim.
+
+    `held`: (task name, args) pairs the broker holds (config.broker_peek); None when unknown, then every
+    session queued (or last requeued) more than `older_than_s` seconds ago is sent again. Returns how many."""
+    now = timezone.now()
+    count = 0
+    for s in TrainingSession.objects.filter(status=TrainingSession.QUEUED,
+                                            updated_at__lt=now - timedelta(seconds=older_than_s)):
+        if held is not None and ("training.run_session", (s.pk, s.attempt)) in held:
+            continue
+        with transaction.atomic():
+            if not TrainingSession.objects.filter(pk=s.pk, attempt=s.attempt, status=TrainingSession.QUEUED).update(
+                    attempt=s.attempt + 1, updated_at=now):
+                continue  # claimed, cancelled or requeued by someone else meanwhile
+            s.attempt += 1
+            live = live_workers_qs().filter(name=s.requested_worker).first() if s.requested_worker else None
+            files.append_log(s.pk, f"[posedeck] its queue message was lost; sent again as attempt {s.attempt}")
+            _enqueue_on_commit(s, live.queue if live else None, fail_if_unsent=False)
+            count += 1
+    return count
 
 
 # ---------------------------------------------------------------- cancel / resume / delete

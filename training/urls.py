@@ -13,6 +13,11 @@ urlpatterns = [
     path("training-sessions/<int:pk>/evaluation/", api.SessionEvaluation.as_view(), name="training-session-evaluation"),
     path("training-sessions/<int:pk>/evaluation/images/<int:index>", api.SessionEvaluationImage.as_view(),
          name="training-session-evaluation-image"),
+    # issue 12
+    path("training-sessions/<int:pk>/coco/<str:file>", api.SessionCoco.as_view(), name="training-session-coco"),
+    path("datasets/<int:pk>/evaluate/", api.DatasetEvaluate.as_view(), name="dataset-evaluate"),
+    path("datasets/<int:pk>/training-check/", api.DatasetTrainingCheck.as_view(), name="dataset-training-check"),
+    path("training-pretrained/", api.PretrainedList.as_view(), name="training-pretrained"),
     path("training-algorithms/", api.AlgorithmList.as_view(), name="training-algorithms"),
     path("training-workers/", api.WorkerList.as_view(), name="training-workers"),
 ]

@@ -28,7 +28,10 @@ def _add_direct_queue(sender, instance, **kwargs):
     name = str(sender)
     queue = direct_queue(name)
     queues.select_add(queue)
-    _state.update(name=name, queue=queue)
+    from django.utils import timezone
+
+    # Before the first task can arrive: sessions claimed from now on are this process's own (liveness.worker_register).
+    _state.update(name=name, queue=queue, started_at=timezone.now())
 
 
 class _WorkerBeat(threading.Thread):
@@ -46,7 +49,8 @@ class _WorkerBeat(threading.Thread):
         name = _state["name"]
         try:
             info = probe()
-            worker_register(name=name, queue=_state["queue"], info=info, pid=os.getpid())
+            worker_register(name=name, queue=_state["queue"], info=info, pid=os.getpid(),
+                            started_at=_state.get("started_at"))
             sweep_stale_sessions()
             log.info("gpu worker %s registered: %s", name, info)
         except Exception:

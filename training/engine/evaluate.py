@@ -89,10 +89,49 @@ def draw_overlay(image_path: Path, out_path: Path, gt_boxes, gt_kpts, gt_classes
         im.save(out_path, "JPEG", quality=85)
 
 
+class PerClassAccumulator:
+    """One KeypointAccumulator per class, each with that class's sigmas and keypoint names (a multi-class session
+    scores each class by its own, not by the first class's). `result()` has the KeypointAccumulator shape; the
+    keypoint rows of all classes follow one another, each with its `class`."""
+
+    def __init__(self, classes: list[dict]):
+        self.classes = classes
+        self.parts = [KeypointAccumulator(c["sigmas"], c["keypoints"]) for c in classes]
+        self.images = 0
+
+    def add_image(self, gt_kpts, gt_boxes, gt_classes, pred_kpts, pred_scores, pred_classes) -> list:
+        self.images += 1
+        pairs = []
+        gt_classes, pred_classes = np.asarray(gt_classes, dtype=int), np.asarray(pred_classes, dtype=int)
+        for index, acc in enumerate(self.parts):
+            g, p = gt_classes == index, pred_classes == index
+            pairs += acc.add_image(gt_kpts[g], np.asarray(gt_boxes).reshape(-1, 4)[g], [0] * int(g.sum()),
+                                   pred_kpts[p], np.asarray(pred_scores)[p], [0] * int(p.sum()))
+        return pairs
+
+    def result(self) -> dict:
+        parts = [acc.result() for acc in self.parts]
+        rows, hits, visible, oks = [], 0.0, 0, []
+        for cls, acc, part in zip(self.classes, self.parts, parts):
+            for row in part["keypoints"]:
+                rows.append({**row, "index": len(rows), "class": cls["name"]})
+            hits += float(acc.hits.sum())
+            visible += int(acc.visible.sum())
+            oks += list(acc.oks_values)
+        first = parts[0]
+        return {"alpha": first["alpha"], "min_oks": first["min_oks"], "images": self.images,
+                "instances": sum(p["instances"] for p in parts), "matched": sum(p["matched"] for p in parts),
+                "predictions": sum(p["predictions"] for p in parts),
+                "mean_oks": round(float(np.mean(oks)), 6) if oks else None,
+                "pck": round(hits / visible, 6) if visible else None, "keypoints": rows}
+
+
 def evaluate_pose(*, weights: str, data_yaml: str, sigmas: list[float], kpt_names: list[str],
                   skeletons: dict[int, list], out_dir: str, imgsz: int = 640, split: str = "val",
                   device: str | None = None, conf: float = 0.25, draw: int = 6, max_images: int = 2000,
-                  batch: int = 16) -> dict:
+                  batch: int = 16, classes: list[dict] | None = None) -> dict:
+    """Per-keypoint PCK@0.05 and OKS share of `weights` on `split`. `classes` ([{"name", "keypoints", "sigmas"}],
+    in class index order): with more than one, each class is scored with its own sigmas and names."""
     offline.prepare()
     import torch
     from ultralytics import YOLO
@@ -101,7 +140,8 @@ def evaluate_pose(*, weights: str, data_yaml: str, sigmas: list[float], kpt_name
     device = device or devices.training_device()[0]
     images = split_images(data_yaml, split)[:max_images]
     k = len(sigmas)
-    acc = KeypointAccumulator(sigmas, kpt_names)
+    acc = (PerClassAccumulator(classes) if classes and len(classes) > 1
+           else KeypointAccumulator(sigmas, kpt_names))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("example_*.jpg"):

@@ -22,6 +22,7 @@ from core import devices
 
 from . import offline
 from .coco_epoch import CocoEpochEvaluator, CocoEvalSpec
+from .params import TrainingParams
 from .pretrained import TransferCapture
 
 
@@ -50,10 +51,11 @@ class RunSpec:
     project: str  # absolute folder; Ultralytics writes project/name/{weights,results.csv,...}
     model: str  # "yolo11n-pose.yaml" (from scratch) or an absolute .pt path (fine-tune)
     name: str = "run"
-    epochs: int = 300
-    batch: int = 16  # -1: AutoBatch (CUDA only)
-    imgsz: int = 640
-    patience: int = 100
+    # Defaults are TrainingParams' (training.engine.params); a session passes TrainingParams.run_args().
+    epochs: int = TrainingParams.epochs
+    batch: int = TrainingParams.batch  # -1: AutoBatch (CUDA only)
+    imgsz: int = TrainingParams.imgsz
+    patience: int = TrainingParams.patience
     resume_from: str | None = None  # an absolute last.pt: continue that run in its own folder
     device: str | None = None  # None: CUDA when available, else CPU
     extra: dict = field(default_factory=dict)  # workers, and the PASS_THROUGH keys

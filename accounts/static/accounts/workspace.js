@@ -20,6 +20,7 @@ function memberRow(m) {
   const row = document.createElement("tr");
   row.dataset.user = m.user;
   row.dataset.username = m.username;
+  row.dataset.role = m.role; // as the server stored it: rows are redrawn after each change
   row.innerHTML = `<td class="name"></td><td class="role"></td><td class="actions"></td>`;
   row.querySelector(".name").textContent = m.user === me ? `${m.username} (you)` : m.username;
   if (isAdmin && !personal) {

@@ -19,7 +19,9 @@ def boxes_to_center_scale(boxes_xyxy: np.ndarray, input_size: tuple[int, int],
     """Centres [N, 2] and crop-window sizes [N, 2] (width, height) in image pixels."""
     boxes = np.asarray(boxes_xyxy, dtype=np.float64).reshape(-1, 4)
     centers = (boxes[:, :2] + boxes[:, 2:]) / 2
-    scales = (boxes[:, 2:] - boxes[:, :2]) * padding
+    # At least one pixel each way: the whole-image box of a 1-pixel-wide image is [0, 0, 0, h - 1], and a zero
+    # size would make the warp divide by zero and every keypoint NaN (not even valid JSON).
+    scales = np.maximum(boxes[:, 2:] - boxes[:, :2], 1.0) * padding
     aspect = input_size[1] / input_size[0]  # width / height
     too_wide = scales[:, 0] > scales[:, 1] * aspect
     scales = np.where(too_wide[:, None],

@@ -71,7 +71,9 @@ class PersonDetector:
                iou_thres: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
         """Person boxes [n, 4] (x1, y1, x2, y2, clipped to the image) and scores [n], best first, after NMS."""
         height, width = image.shape[:2]
-        inputs = self.processor(images=image, return_tensors="pt").to(self.device)
+        # Said outright: the processor guesses the channel axis from the shape, and guesses wrong for images a
+        # few pixels wide or high (a 1x1 or 3xN picture read as channels-first), which then fails to normalise.
+        inputs = self.processor(images=image, return_tensors="pt", input_data_format="channels_last").to(self.device)
         outputs = self.model(**inputs)
         result = self.processor.post_process_object_detection(
             outputs, threshold=float(score_thres), target_sizes=[(height, width)]

@@ -46,3 +46,9 @@ class OutputNotAllowed(Sapiens2Error, ValueError):
     """`output_dir` would overwrite the inputs (it is their folder) or is not a folder we can write."""
 
     code = "output_not_allowed"
+
+
+class PathUnusable(Sapiens2Error, OSError):
+    """The operating system refused an input or output path (name too long, no permission, ...)."""
+
+    code = "io_error"

@@ -25,7 +25,7 @@ from . import checkpoints
 from .detector import API as DETECTOR_API
 from .draw import draw_poses
 from .engine import CPU_NOTICE, Sapiens2Engine
-from .errors import OutputNotAllowed
+from .errors import OutputNotAllowed, PathUnusable
 from .media import (VideoReader, VideoWriter, collect_inputs, is_video, output_stems, read_image, video_frame_count,
                     write_image, write_json)
 from .model import API as POSE_API
@@ -135,6 +135,9 @@ def sapiens_pose(input_path: str | os.PathLike, output_dir: str | os.PathLike, m
         engine = cache.load(key, lambda: Sapiens2Engine(checkpoint_root, model_size, device, dtype=dtype))
     except PosedeckError as exc:
         return _error(exc, model_size=model_size, requested_device=device)
+    except OSError as exc:  # a path the OS refuses (too long, no permission): answered like every other error
+        return _error(PathUnusable(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)),
+                      model_size=model_size, requested_device=device)
     stems = output_stems(files)
     total = sum((video_frame_count(f) or 0) if is_video(f) else 1 for f in files) or None
     outputs, failures = [], []
@@ -150,6 +153,9 @@ def sapiens_pose(input_path: str | os.PathLike, output_dir: str | os.PathLike, m
             except (PosedeckError, OSError) as exc:  # this file fails; the others go on
                 code = exc.code if isinstance(exc, PosedeckError) else "io_error"
                 failures.append({"input": str(path), "error": code, "message": str(exc)})
+            except Exception as exc:  # noqa: BLE001 - a file nobody foresaw still must not abort the folder
+                failures.append({"input": str(path), "error": "internal_error",
+                                 "message": f"{path.name}: {type(exc).__name__}: {exc}"})
 
     seconds = time.perf_counter() - started
     frames = sum(o.get("frames", 1) for o in outputs)

@@ -15,6 +15,7 @@ from config.errors import DomainError
 from datasets.models import Dataset
 from training import files, services
 from training.engine import algorithms
+from training.engine.params import RANGES, TrainingParams
 from training.models import TrainingSession
 
 
@@ -61,16 +62,18 @@ class Command(BaseCommand):
                             help="who trains: a member of the dataset's workspace (needed when a name is ambiguous)")
         parser.add_argument("--workspace", help="the dataset's workspace, id or name")
         parser.add_argument("--model", default=algorithms.DEFAULT, help=f"pose model config (default {algorithms.DEFAULT})")
-        parser.add_argument("--epochs", type=int, default=300)
-        parser.add_argument("--batch", default="16", help='batch size or "auto"')
-        parser.add_argument("--imgsz", type=int, default=640)
-        parser.add_argument("--patience", type=int, default=100)
-        parser.add_argument("--nbs", type=int, default=None)
-        parser.add_argument("--seed", type=int, default=0)
-        parser.add_argument("--no-plots", action="store_true")
+        defaults = TrainingParams.defaults()
+        for name in TrainingParams.names():  # one option per training parameter, same names as the API
+            if name == "plots":
+                parser.add_argument("--no-plots", action="store_true", help="let Ultralytics write no plots")
+            else:
+                parser.add_argument(f"--{name}", default=None, help=f"{RANGES[name].help} (default {defaults[name]})")
         parser.add_argument("--classes", help="comma-separated class ids (default: all)")
         parser.add_argument("--name", default="")
         parser.add_argument("--weights", help="initial weights: a local Ultralytics .pt file")
+        parser.add_argument("--pretrained", metavar="NAME",
+                            help="start from an Ultralytics COCO-pretrained checkpoint in WEIGHTS_DIR, e.g. "
+                                 "yolo11n-pose.pt (see `manage.py fetch_weights --list`)")
         parser.add_argument("--from-session", type=int, help="initial weights from this session")
         parser.add_argument("--from-kind", choices=["best", "last"], default="best")
         parser.add_argument("--resume", type=int, metavar="SESSION", help="resume a cancelled or failed session")
@@ -107,15 +110,15 @@ class Command(BaseCommand):
                     raise CommandError("name a dataset (id or name), or pass --resume SESSION")
                 dataset = self._dataset(opts["dataset"], opts["user"], opts["workspace"])
                 source, initial_session, weights_file = TrainingSession.WEIGHTS_NONE, None, None
-                if opts["weights"]:
+                if opts["pretrained"]:
+                    source = f"{TrainingSession.WEIGHTS_PRETRAINED}:{opts['pretrained']}"
+                elif opts["weights"]:
                     source, weights_file = TrainingSession.WEIGHTS_UPLOAD, open(opts["weights"], "rb")
                 elif opts["from_session"]:
                     initial_session = TrainingSession.objects.filter(pk=opts["from_session"]).first()
                     source = f"session_{opts['from_kind']}"
                 classes = [int(c) for c in opts["classes"].split(",")] if opts["classes"] else None
-                params = {"epochs": opts["epochs"], "batch": opts["batch"], "imgsz": opts["imgsz"],
-                          "patience": opts["patience"], "plots": not opts["no_plots"], "nbs": opts["nbs"],
-                          "seed": opts["seed"]}
+                params = {n: (not opts["no_plots"]) if n == "plots" else opts[n] for n in TrainingParams.names()}
                 from django.contrib.auth import get_user_model
 
                 user = (get_user_model().objects.filter(username=opts["user"]).first() if opts["user"] else None) \
@@ -145,6 +148,13 @@ class Command(BaseCommand):
         if session.final_metrics:
             shown = {k: round(v, 4) for k, v in session.final_metrics.items() if isinstance(v, float)}
             self.stdout.write(f"final metrics: {shown}")
+        if session.coco:
+            self.stdout.write(f"COCO keypoint AP (pycocotools, val): {session.coco.get('ap')} "
+                              f"(AP50 {session.coco.get('ap50')}, AP75 {session.coco.get('ap75')}, "
+                              f"AR {session.coco.get('ar')})")
+        if session.transferred:
+            self.stdout.write(f"transferred {session.transferred['transferred']}/{session.transferred['total']} "
+                              "layers from the initial weights")
         if session.evaluation:
             self.stdout.write(f"evaluation: PCK@0.05 {session.evaluation.get('pck')}, mean OKS "
                               f"{session.evaluation.get('mean_oks')}")

@@ -12,7 +12,7 @@ export class ChartBoard {
   _make(group) {
     const box = document.createElement("div");
     box.className = "chart-card";
-    box.innerHTML = `<h3 class="muted" style="margin:0 0 4px;font-size:13px"></h3><div class="chart"><canvas></canvas></div>`;
+    box.innerHTML = `<h3 class="muted chart-title"></h3><div class="chart"><canvas></canvas></div>`;
     box.querySelector("h3").textContent = group.title;
     const canvas = box.querySelector("canvas");
     canvas.id = `chart-${group.id}`;

@@ -2,6 +2,8 @@
 import { api } from "../frontend/api.js";
 import { ChartBoard } from "./charts.js";
 import { TERMINAL, formatNumber, statusLine } from "./format.js";
+import { countsLine, headline } from "./headline.js";
+import { describeMetric, loadMetricLabels } from "./metric_labels.js";
 
 const POLL_MS = 2000;
 const root = document.getElementById("session");
@@ -12,8 +14,35 @@ const board = new ChartBoard($("charts"));
 let rows = [];
 let attempt = null;
 let timer = null;
+let labels = null;
+let session = null;
+loadMetricLabels().then((table) => { labels = table; if (session) renderSession(session); }).catch(() => {});
+
+function renderHeadline(s) {
+  const h = headline(s, rows);
+  $("coco-ap").textContent = h.ap === null || h.ap === undefined ? "–" : formatNumber(h.ap, 3);
+  $("coco-from").textContent = h.from ? `(${h.from})` : "not scored yet";
+  $("coco-more").textContent = h.from ? `AP50 ${formatNumber(h.ap50, 3)} · AP75 ${formatNumber(h.ap75, 3)} · AR ${formatNumber(h.ar, 3)}` : "";
+  $("coco-counts").textContent = countsLine(h.counts);
+  $("ultralytics-figures").textContent = h.ultralytics.length
+    ? "Ultralytics' own validator figures (not COCO AP): " + h.ultralytics.map(([l, v]) => `${l} ${formatNumber(v, 3)}`).join(" · ")
+    : "";
+  const t = $("transferred");
+  t.hidden = !s.transferred;
+  if (s.transferred) {
+    t.textContent = `Started from ${s.initial_weights_name}: transferred ${s.transferred.transferred} of ${s.transferred.total} layers`
+      + (s.transferred.transferred < s.transferred.total ? " (the rest, e.g. a keypoint head of another size, started fresh)." : ".");
+  }
+  for (const [id, key] of [["coco-predictions", "coco_predictions"], ["coco-ground-truth", "coco_ground_truth"]]) {
+    const a = $(id);
+    a.hidden = !s.links[key];
+    if (s.links[key]) a.href = s.links[key];
+  }
+}
 
 function renderSession(s) {
+  session = s;
+  renderHeadline(s);
   $("name").textContent = s.name;
   const status = $("status");
   status.textContent = s.status + (s.cancel_requested && s.status === "running" ? " (cancelling…)" : "");
@@ -49,7 +78,7 @@ function renderSession(s) {
   $("final").tBodies[0].replaceChildren(...keys.map((k) => {
     const tr = document.createElement("tr");
     tr.innerHTML = "<th></th><td></td>";
-    tr.cells[0].textContent = k;
+    tr.cells[0].textContent = labels ? describeMetric(labels, k).label : k;
     tr.cells[1].textContent = Number.isInteger(fm[k]) ? String(fm[k]) : formatNumber(fm[k]);
     return tr;
   }));
@@ -60,7 +89,7 @@ function renderRows() {
   tbody.replaceChildren(...rows.map((r) => {
     const tr = document.createElement("tr");
     const m = r.metrics;
-    const cells = [r.epoch, formatNumber(r.fitness), formatNumber(m["metrics/mAP50(P)"]), formatNumber(m["metrics/mAP50-95(P)"]),
+    const cells = [r.epoch, formatNumber(m["coco/ap"]), formatNumber(m["coco/ap50"]), formatNumber(r.fitness), formatNumber(m["metrics/mAP50(P)"]), formatNumber(m["metrics/mAP50-95(P)"]),
       formatNumber(m["metrics/mAP50(B)"]), formatNumber(m["metrics/mAP50-95(B)"]), formatNumber(r.seconds, 1)];
     for (const c of cells) {
       const td = document.createElement("td");
@@ -71,6 +100,7 @@ function renderRows() {
   }));
   $("charts-empty").hidden = rows.length > 0;
   board.update(rows);
+  if (session) renderHeadline(session);
 }
 
 async function poll() {

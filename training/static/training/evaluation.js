@@ -1,6 +1,7 @@
 // Evaluation page: per-keypoint PCK@0.05 and OKS share, weakest keypoints highlighted, drawn val images.
 import { api } from "../frontend/api.js";
 import { formatNumber, formatPercent, weakest } from "./format.js";
+import { countsLine, headline } from "./headline.js";
 
 const root = document.getElementById("evaluation");
 const id = Number(root.dataset.id);
@@ -30,6 +31,11 @@ function render(ev) {
   status.textContent = labels[ev.status] ?? ev.status;
   $("eval-error").hidden = !ev.error;
   $("eval-error").textContent = ev.error || "";
+  if (ev.coco) {
+    const h = headline({ coco: ev.coco, final_metrics: {} }, []);
+    $("coco-summary").textContent = `COCO keypoint AP ${formatNumber(h.ap, 3)} (AP50 ${formatNumber(h.ap50, 3)}, AR ${formatNumber(h.ar, 3)}): `
+      + `${countsLine(h.counts)}.`;
+  }
   const r = ev.result;
   if (!r) return;
   const fallback = r.val_fallback ? " The snapshot had no val image, so these are train images (optimistic)." : "";

@@ -38,6 +38,7 @@ async function datasetChanged() {
     label.querySelector("span").textContent = `${c.name} (${c.keypoints.length} keypoints)`;
     return label;
   }));
+  loadCheck(id);
   const status = $("dataset-status");
   status.className = "muted";
   if (progress.unlabelled > 0) {
@@ -49,6 +50,38 @@ async function datasetChanged() {
   } else {
     status.textContent = progress.text;
   }
+}
+
+// What a start would find: people per split, images the snapshot moves into val, a refusal, a tiny val split.
+async function loadCheck(id) {
+  const box = $("split-check");
+  box.replaceChildren();
+  let check;
+  try {
+    check = await api(`/api/v1/datasets/${id}/training-check/`);
+  } catch (err) {
+    return;
+  }
+  const line = (cls, text) => {
+    const div = document.createElement("div");
+    div.className = cls;
+    div.textContent = text;
+    box.appendChild(div);
+  };
+  line("muted", `People with keypoints a session would use: ${check.train.instances} in train, ${check.val.instances} in val; `
+    + `people without keypoints: ${check.train.people_without_keypoints + check.val.people_without_keypoints} (they are kept, and COCO AP ignores them).`);
+  if (check.error && check.error.error === "not_enough_people") line("errorbox", check.error.message);
+  else if (check.message) line("warn", check.message);
+  for (const w of check.warnings) line("warn", w);
+}
+
+async function loadPretrained() {
+  const rows = await api("/api/v1/training-pretrained/");
+  $("pretrained").replaceChildren(...rows.map((r) => option(r.choice, `${r.name} (${(r.size_bytes / 1e6).toFixed(1)} MB)`)));
+  $("pretrained-radio").disabled = rows.length === 0;
+  $("pretrained").disabled = rows.length === 0;
+  $("pretrained-status").textContent = rows.length ? ""
+    : "No pretrained checkpoint is in the server's weights folder (WEIGHTS_DIR): run manage.py fetch_weights yolo11n-pose.pt on a machine that is online.";
 }
 
 async function loadAlgorithms() {
@@ -70,7 +103,8 @@ async function loadWorkers() {
 
 function sessionRow(s) {
   const tr = document.createElement("tr");
-  const cells = [s.id, "", s.dataset_name, s.algorithm, "", `${s.epoch}/${s.epochs || s.params.epochs}`, formatNumber(s.best_fitness),
+  const cells = [s.id, "", s.dataset_name, s.algorithm, "", `${s.epoch}/${s.epochs || s.params.epochs}`,
+    formatNumber(s.coco ? s.coco.ap : null, 3), formatNumber(s.best_fitness),
     new Date(s.created_at).toLocaleString()];
   for (const c of cells) {
     const td = document.createElement("td");
@@ -127,7 +161,9 @@ form.addEventListener("submit", async (ev) => {
       multipart.append("initial_weights_file", file);
       created = await api("/api/v1/training-sessions/", { method: "POST", body: multipart });
     } else {
-      if (source === "session") {
+      if (source === "pretrained") {
+        body.initial_weights = $("pretrained").value;
+      } else if (source === "session") {
         body.initial_weights = $("initial-kind").value;
         body.initial_session = Number($("initial-session").value) || null;
       }
@@ -141,5 +177,5 @@ form.addEventListener("submit", async (ev) => {
 });
 
 datasetSelect.addEventListener("change", datasetChanged);
-await Promise.all([loadDatasets(), loadAlgorithms(), loadWorkers(), loadSessions()]);
+await Promise.all([loadDatasets(), loadAlgorithms(), loadWorkers(), loadSessions(), loadPretrained()]);
 setInterval(() => { loadSessions(); loadWorkers(); }, 5000);
