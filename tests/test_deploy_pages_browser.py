@@ -1,5 +1,5 @@
-"""The deployment pages in Chromium, under the strict Content-Security-Policy (`script-src 'self'; style-src
-'self'`): a finished training session's "Deploy" button deploys its best.pt (a real tiny Ultralytics checkpoint,
+"""The deployment pages in Chromium, under the Content-Security-Policy the server sends (`script-src 'self';
+style-src 'self'`, enforced, every violation a failure): a finished training session's "Deploy" button deploys its best.pt (a real tiny Ultralytics checkpoint,
 exported to ONNX by a real Celery worker) and opens the playground; there an image is picked and another one
 dropped, "Detect" draws the answer over it and shows the JSON; the client code shown is then run as it is
 copied (Python requests against the live server with a key made on the deployment's page, and curl), and the
@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from tests.conftest import SAMPLES_DIR
-from tests.test_pages_csp_browser import violations, wait_true, with_csp
+from tests.test_pages_csp_browser import assert_policy_sent, strict_page, violations, wait_true  # noqa: F401
 from tests.yolo_fixtures import tiny_pose_pt  # noqa: F401  (session fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -83,10 +83,9 @@ def overlay_colours(page) -> set[str]:
 
 
 def test_deploy_a_finished_session_detect_in_the_playground_and_run_the_copied_code(
-        browser_page, api, user, celery_worker, tiny_pose_pt, screenshot_dir, live_server, tmp_path):
-    page = browser_page
+        strict_page, api, user, celery_worker, tiny_pose_pt, screenshot_dir, live_server, tmp_path):
+    page = strict_page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-    with_csp(page)
     session = finished_session(user, tiny_pose_pt.read_bytes())
 
     # 1. The finished session's dashboard: one click on "Deploy".
@@ -189,12 +188,12 @@ def test_deploy_a_finished_session_detect_in_the_playground_and_run_the_copied_c
     assert api.get(f"/api/v1/deployments/{deployment_id}/").json()["active_version"]["number"] == 1
     page.screenshot(path=str(screenshot_dir / "deployment.png"), full_page=True)
     assert violations(page) == []
+    assert_policy_sent(page)
     assert not page.errors, page.errors
 
 
-def test_deployments_page_creates_from_an_uploaded_pt_and_deletes(browser_page, api, celery_worker, tiny_pose_pt):
-    page = browser_page
-    with_csp(page)
+def test_deployments_page_creates_from_an_uploaded_pt_and_deletes(strict_page, api, celery_worker, tiny_pose_pt):
+    page = strict_page
     page.goto(f"{page.base}/deployments/")
     page.wait_for_selector("#empty:not([hidden])")
     page.check("input[name=source][value=upload]")
@@ -203,11 +202,13 @@ def test_deployments_page_creates_from_an_uploaded_pt_and_deletes(browser_page, 
     page.check("#public")
     page.fill("input[name=monthly_quota]", "100")
     page.select_option("select[name=engine]", "torch")
+    page.fill("#new-deployment textarea[name=allowed_origins]", "https://a.example\nhttps://b.example:8443")
     page.click("#create")
     page.wait_for_url("**/deployments/*/")
     deployment_id = int(page.url.rstrip("/").split("/")[-1])
     d = api.get(f"/api/v1/deployments/{deployment_id}/").json()
     assert (d["name"], d["public"], d["monthly_quota"], d["engine"]) == ("tiny_pose", True, 100, "torch")
+    assert d["allowed_origins"] == ["https://a.example", "https://b.example:8443"]
     wait_true(page, "window.__deploymentReady === true")
     assert page.input_value("#url") == f"{page.base}/api/v1/deployments/{deployment_id}/detect"
     assert page.input_value("#fallback-url") == f"{page.base}/d/{d['slug']}/detect"
@@ -226,4 +227,5 @@ def test_deployments_page_creates_from_an_uploaded_pt_and_deletes(browser_page, 
     page.wait_for_url(f"{page.base}/deployments/")
     assert api.get(f"/api/v1/deployments/{deployment_id}/").status_code == 404
     assert violations(page) == []
+    assert_policy_sent(page)
     assert not page.errors, page.errors

@@ -18,17 +18,19 @@ test("allowed origins: one per line or comma separated, blanks and repeats dropp
 
 test("create from a session: JSON with kind custom, the session id and best/last", () => {
   const r = deployRequest({ name: " net ", source: "session", training_session: "12", weights: "last", public: false,
-    monthly_quota: "", burst_per_minute: "30", engine: "onnx" });
+    monthly_quota: "", burst_per_minute: "30", allowed_origins: "", engine: "onnx" });
   assert.deepEqual(r, { multipart: false, body: { name: "net", public: false, monthly_quota: null, burst_per_minute: 30,
-    kind: "custom", engine: "onnx", training_session: 12, weights: "last" } });
+    allowed_origins: [], kind: "custom", engine: "onnx", training_session: 12, weights: "last" } });
 });
 
 test("create from an upload: multipart with weights_file, unlimited limits left out", () => {
   const file = new Blob(["pt"]);
   const r = deployRequest({ name: "up", source: "upload", file, public: true, monthly_quota: "", burst_per_minute: "",
-    engine: "torch" });
+    allowed_origins: "https://a.example\nhttps://b.example", engine: "torch" });
   assert.equal(r.multipart, true);
-  assert.deepEqual(r.entries.slice(0, -1), [["name", "up"], ["public", "true"], ["kind", "custom"], ["engine", "torch"]]);
+  assert.deepEqual(r.entries.slice(0, -1), [["name", "up"], ["public", "true"], ["allowed_origins", "https://a.example,https://b.example"],
+    ["kind", "custom"], ["engine", "torch"]]);
+  assert.ok(!deployRequest({ name: "up", source: "upload", file, allowed_origins: "" }).entries.some(([k]) => k === "allowed_origins"));
   assert.deepEqual(r.entries.at(-1), ["weights_file", file]);
   assert.throws(() => deployRequest({ name: "up", source: "upload" }), /\.pt file/);
 });

@@ -16,7 +16,7 @@ export function origins(text) {
  * The body of POST /api/v1/deployments/ (create) or …/<id>/versions/ (redeploy, `settings` false):
  * {multipart: false, body: {...}} for a session's weights or Sapiens2, {multipart: true, entries: [[k, v]]} for
  * an uploaded .pt. `v`: {name, source: "session"|"upload"|"sapiens2", training_session, weights, file,
- * model_size, public, monthly_quota, burst_per_minute, engine}. Throws Error(message) for a missing choice.
+ * model_size, public, monthly_quota, burst_per_minute, allowed_origins (text), engine}. Throws Error(message) for a missing choice.
  */
 export function deployRequest(v, { settings = true } = {}) {
   const body = {};
@@ -25,6 +25,7 @@ export function deployRequest(v, { settings = true } = {}) {
     if (v.public !== undefined) body.public = Boolean(v.public);
     body.monthly_quota = limit(v.monthly_quota);
     body.burst_per_minute = limit(v.burst_per_minute);
+    if (v.allowed_origins !== undefined) body.allowed_origins = origins(v.allowed_origins);
   }
   if (v.source === "sapiens2") {
     if (settings) body.kind = "sapiens2";
@@ -37,7 +38,9 @@ export function deployRequest(v, { settings = true } = {}) {
   }
   if (v.source === "upload") {
     if (!v.file) throw new Error("choose a .pt file to upload");
-    const entries = Object.entries(body).filter(([, value]) => value !== null).map(([k, value]) => [k, String(value)]);
+    // Multipart has no null and no list: unlimited limits are left out, origins go comma separated.
+    const entries = Object.entries(body).filter(([, value]) => value !== null && !(Array.isArray(value) && !value.length))
+      .map(([k, value]) => [k, Array.isArray(value) ? value.join(",") : String(value)]);
     entries.push(["weights_file", v.file]);
     return { multipart: true, entries };
   }

@@ -105,7 +105,7 @@ form.addEventListener("submit", async (event) => {
     request = deployRequest({ name: f.name.value, source: f.source.value, training_session: $("session").value,
       weights: f.weights.value, file: $("weights-file").files[0], model_size: $("model-size").value,
       public: f.public.checked, monthly_quota: f.monthly_quota.value, burst_per_minute: f.burst_per_minute.value,
-      engine: f.engine.value });
+      allowed_origins: f.allowed_origins.value, engine: f.engine.value });
   } catch (err) {
     $("form-msg").textContent = err.message;
     return;
