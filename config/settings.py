@@ -207,7 +207,7 @@ REST_KNOX = {
 }
 
 # Workspace backup (config.backup): one exporter per app, in dependency order. The deploy app adds
-# "deploy.backup.DeploymentsExporter" here when it has deployments to keep.
+# "deploy.backup.DeployExporter" keeps deployments (settings, versions, files; not keys or counts).
 BACKUP_EXPORTERS = [
     "accounts.backup.WorkspaceExporter",
     "datasets.backup.DatasetsExporter",

@@ -26,7 +26,7 @@ from .models import ApiKey, Deployment, DeploymentVersion, RateCounter
 
 log = logging.getLogger(__name__)
 
-KEY_PREFIX = "pdk_"
+KEY_PREFIX = "pdd_"  # API tokens (accounts.tokens) start with pdk_; deployment keys are told apart
 DEFAULT_COLORS = ("#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6", "#bcf60c")
 SETTINGS = ("name", "public", "monthly_quota", "burst_per_minute", "allowed_origins", "engine")
 
