@@ -58,6 +58,7 @@ test-js:
 docs: install browser
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_labeler_browser.py -k "template_by_clicking or three_images"
 	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_dataset_page_browser.py -k "imports_keep"
+	SCREENSHOT_DIR=docs $(PY) -m pytest tests/test_deploy_pages_browser.py -k "finished_session"
 
 bench: install
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f; done

@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("datasets.page_urls")),
     path("", include("labeling.page_urls")),
     path("", include("training.page_urls")),
+    path("", include("deploy.page_urls")),
 ]

@@ -165,6 +165,12 @@ ROWS: dict[str, dict[str, Rule]] = {
     "api/v1/training-sessions/<int:pk>/evaluation/images/<int:index>": {"GET": obj(V, pk="session")},
     "api/v1/training-algorithms/": {"GET": Rule("user", 200)},
     "api/v1/training-workers/": {"GET": Rule("user", 200)},
+    # ------------------------------------------------------------ issue 11 pages (deployui): deployment pages
+    # The deployment fixture ("deployment" in build_world) belongs to the team workspace; any member may look.
+    "deployments/": {"GET": Rule("user", 200)},
+    "deployments/<int:pk>/": {"GET": page("deployment")},
+    "deployments/<int:pk>/playground/": {"GET": page("deployment")},
+    # ------------------------------------------------------------ end of issue 11 pages
     # ------------------------------------------------------------ issue 12: honest training
     "api/v1/training-sessions/<int:pk>/coco/<str:file>": {"GET": obj(V, pk="session")},
     # An empty results list scores (AP 0); the dataset is read, never changed.
