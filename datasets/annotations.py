@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.errors import Conflict, InvalidInput
 
@@ -84,7 +85,8 @@ def _store(ann: Annotation, version: int, labels: Labels, user) -> bool:
     """The one conditional write. True when `version` was still current and the new content is stored."""
     fields = {"instances": labels.instances, "no_objects": labels.no_objects, "crowd": labels.crowd,
               "suggestions": labels.suggestions, "suggested_by": labels.suggested_by if labels.suggestions else None,
-              "suggestion_score": suggestion_score(labels.suggestions), "version": version + 1}
+              "suggestion_score": suggestion_score(labels.suggestions), "version": version + 1,
+              "updated_at": timezone.now()}  # a queryset update() skips auto_now
     if user is not None:
         fields["updated_by"] = user
     if not Annotation.objects.filter(pk=ann.pk, version=version).update(**fields):

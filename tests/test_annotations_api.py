@@ -72,6 +72,20 @@ def test_read_write_annotations_with_versions(api, cls, image):
     assert listed["labelled"] is True and listed["instance_count"] == 2
 
 
+def test_every_save_stamps_its_own_time(api, cls, image):
+    """The labeler shows "saved by X, N min ago" from updated_at: each save, not only the first, sets it."""
+    from datetime import datetime
+
+    stamps = []
+    for version in range(3):
+        r = put(api, image["id"], version, [inst(cls["id"])] * (version + 1))
+        assert r.status_code == 200, r.json()
+        stamps.append(datetime.fromisoformat(r.json()["updated_at"].replace("Z", "+00:00")))
+    assert stamps[0] < stamps[1] < stamps[2]
+    got = api.get(f"/api/v1/images/{image['id']}/annotations/").json()
+    assert datetime.fromisoformat(got["updated_at"].replace("Z", "+00:00")) == stamps[2]
+
+
 def test_absent_points_are_stored_as_zeros(api, cls, image):
     data = inst(cls["id"])
     data["keypoints"][4] = [33, 44, 0]
