@@ -10,7 +10,10 @@ import numpy as np
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+# Pillow format name -> stored extension. The one list of what Posedeck takes as a picture: dataset uploads
+# here, and the detect endpoint (deploy/detect.py) passes it to its reader.
 ALLOWED_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "TIFF": "tif"}
+ACCEPTED_TEXT = "JPEG, PNG, WebP, BMP or TIFF"  # ALLOWED_FORMATS as people name them
 THUMB_SIZE = 256
 
 
@@ -76,7 +79,7 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
                 fmt = probe.format
                 probe.verify()
             if fmt not in ALLOWED_FORMATS:
-                raise BadImage("unsupported_format", f"format {fmt} is not accepted; use JPEG, PNG, WebP, BMP or TIFF")
+                raise BadImage("unsupported_format", f"format {fmt} is not accepted; use {ACCEPTED_TEXT}")
             with PILImage.open(io.BytesIO(data)) as im:
                 header_size = im.size
                 # draft() lets JPEG decode at 1/2..1/8 scale: the whole stream is still read, so a
@@ -97,11 +100,13 @@ def check_image(data: bytes, max_bytes: int) -> CheckedImage:
     except BadImage:
         raise
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
-        raise BadImage("decompression_bomb", f"image has too many pixels: {exc}") from exc
+        raise BadImage("decompression_bomb", f"image has too many pixels (the limit is "
+                                             f"{PILImage.MAX_IMAGE_PIXELS} pixels)") from exc
     except PILImage.UnidentifiedImageError as exc:
         raise BadImage("not_an_image", "the file is not an image Pillow can read") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise BadImage("corrupt_image", f"the image is damaged or truncated: {exc}") from exc
+        # Pillow's text is left out: it can hold Python reprs ("<_io.BytesIO object at 0x...>").
+        raise BadImage("corrupt_image", "the image is damaged or truncated") from exc
     return CheckedImage(
         sha256=hashlib.sha256(data).hexdigest(), width=width, height=height,
         ext=ALLOWED_FORMATS[fmt], thumbnail_jpeg=buf.getvalue(), rendition_png=rendition,

@@ -7,7 +7,8 @@ Order of checks, so a refused call costs nothing and an invalid one uses no quot
    <key>` or `X-API-Key`), or a member of its workspace (`Authorization: Token`, or the session with CSRF, as
    the playground calls it) - 401 otherwise;
 3. the body: over 25 MB → 413 (from Content-Length before reading), fields → 400 naming the field, the image →
-   400 `not_an_image`, OCR model/language → 400 naming it;
+   400 `not_an_image`, or 400 `unsupported_format` for a picture dataset uploads refuse too (GIF...: the one
+   list is datasets.imaging.ALLOWED_FORMATS), OCR model/language → 400 naming it;
 4. the limits (deploy.usage.admit): 403 `quota_exceeded`, 429 `rate_limited` with Retry-After;
 5. the model, from the process's cache (503 `model_loading` with Retry-After while it loads in the background).
 Every answer, errors and 500 included, is JSON and carries the CORS headers of the deployment; each answer of a
@@ -30,6 +31,7 @@ from accounts.roles import Action, can
 from accounts.selectors import role_in
 from config.errors import exception_handler
 from core.errors import PosedeckError
+from datasets.imaging import ACCEPTED_TEXT, ALLOWED_FORMATS
 
 from . import ocr, selectors, serving, usage
 from .engines.images import read_rgb
@@ -124,7 +126,7 @@ class DetectView(APIView):
     @extend_schema(request={"multipart/form-data": DetectInputSerializer},
                    responses={200: OpenApiResponse(description='[{"class", "confidence", "x", "y", "width", "height", '
                                                                '"keypoints": [{"name", "x", "y", "confidence"}]}]'),
-                              400: OpenApiResponse(description="a field, not_an_image, ocr_unavailable"),
+                              400: OpenApiResponse(description="a field, not_an_image, unsupported_format, ocr_unavailable"),
                               401: OpenApiResponse(description="missing or wrong key"),
                               403: OpenApiResponse(description="quota_exceeded"),
                               404: OpenApiResponse(description="no such deployment (or not yours)"),
@@ -149,7 +151,8 @@ class DetectView(APIView):
         ocr_language = None
         if v["ocr_model"] or ocr_classes or v["ocr_language"]:
             _, ocr_language = ocr.check(v["ocr_model"] or "small", v["ocr_language"] or "eng")
-        rgb = read_rgb(upload.read(), name=getattr(upload, "name", None) or "image")
+        rgb = read_rgb(upload.read(), name=getattr(upload, "name", None) or "image", formats=ALLOWED_FORMATS,
+                       accepted=ACCEPTED_TEXT)
         usage.admit(deployment)
         started = time.perf_counter()
         instances = serving.predict_for(deployment, [rgb], conf=v["conf_thres"], iou=v["iou_thres"],

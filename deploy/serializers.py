@@ -163,7 +163,7 @@ class ApiKeyCreateSerializer(serializers.Serializer):
 class DetectInputSerializer(serializers.Serializer):
     """The detect endpoint's form (multipart)."""
 
-    image = serializers.FileField(help_text="The picture (JPEG, PNG, WebP, TIFF, ...), at most 25 MB.")
+    image = serializers.FileField(help_text="The picture (JPEG, PNG, WebP, BMP or TIFF, as uploads), at most 25 MB.")
     conf_thres = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.25)
     iou_thres = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.45)
     kpt_thres = serializers.FloatField(min_value=0.0, default=0.0)

@@ -177,6 +177,49 @@ def test_detect_errors_are_json_naming_the_field(api, session):
     assert model.status_code == 400 and model.json()["field"] == "ocr_model" and "large" in model.json()["message"]
 
 
+def test_detect_refusals_name_the_field_without_python_reprs_and_take_the_upload_formats(api, session):
+    """Regression: a text file answered "...cannot identify image file <_io.BytesIO object at 0x7fb...>", and
+    GIF (refused by dataset uploads) was accepted by detect."""
+    from datasets.imaging import ALLOWED_FORMATS, BadImage, check_image
+
+    body = _create(api, session, engine="torch", public=True)
+    client = api.__class__()
+    text = client.post(body["url"], {"image": SimpleUploadedFile("p.txt", b"hello, I am text\n")},
+                       format="multipart").json()
+    assert text["error"] == "not_an_image" and text["field"] == "image", text
+    assert "p.txt" in text["message"] and "object at 0x" not in text["message"] and "<" not in text["message"]
+    truncated = _detect(client, body["url"], image=photo_bytes(0)[:2000]).json()
+    assert truncated["error"] == "not_an_image" and "<" not in truncated["message"], truncated
+
+    def encoded(fmt):
+        buf = io.BytesIO()
+        Image.new("RGB", (32, 24), (200, 20, 20)).save(buf, format=fmt)
+        return buf.getvalue()
+
+    for fmt in ("GIF", "ICO", "PPM", "TGA"):
+        assert fmt not in ALLOWED_FORMATS
+        with pytest.raises(BadImage) as refused:
+            check_image(encoded(fmt), 10**7)
+        assert refused.value.code == "unsupported_format"
+        answer = _detect(client, body["url"], image=encoded(fmt))
+        assert answer.status_code == 400, (fmt, answer.json())
+        assert answer.json()["error"] == "unsupported_format" and answer.json()["field"] == "image"
+        assert fmt in answer.json()["message"] and "JPEG, PNG, WebP, BMP or TIFF" in answer.json()["message"]
+    for fmt in ("PNG", "WEBP", "BMP", "TIFF", "JPEG"):
+        check_image(encoded(fmt), 10**7)
+        answer = _detect(client, body["url"], image=encoded(fmt))
+        assert answer.status_code == 200, (fmt, answer.json())
+
+
+def test_upload_imaging_messages_carry_no_python_reprs():
+    from datasets.imaging import BadImage, check_image
+
+    for data in (b"hello, I am text\n", photo_bytes(0)[:2000]):
+        with pytest.raises(BadImage) as refused:
+            check_image(data, 10**7)
+        assert "object at 0x" not in refused.value.message and "<" not in refused.value.message, refused.value.message
+
+
 def test_keys_are_shown_once_stored_hashed_and_revocable(api, session):
     from deploy.models import ApiKey
 

@@ -306,3 +306,31 @@ def test_schema_lists_every_training_endpoint(api):
         assert p in paths, p
     post = paths["/api/v1/training-sessions/"]["post"]
     assert {"application/json", "multipart/form-data"} <= set(post["requestBody"]["content"])
+
+
+def test_the_log_shows_no_server_paths(api, coco_dataset, settings):
+    """Regression: the dashboard's console showed every member /work/wt/.../var/work/training/1/run/weights/best.pt."""
+    import sys
+
+    from training import files
+    from training.models import LogLine
+
+    s = start(api, coco_dataset["id"]).json()
+    work = files.work_dir(s["id"])
+    base, media, venv = str(settings.BASE_DIR), str(settings.MEDIA_ROOT), sys.prefix
+    files.append_log(s["id"], f"Optimizer stripped from {work}/run/weights/best.pt, 6.2MB\n"
+                              f"Results saved to {work}/run\n"
+                              f'  File "{venv}/lib/site-packages/ultralytics/engine/trainer.py", line 12\n'
+                              f"reading {media}/datasets/3/a.jpg and {base}/training/files.py:4")
+    # A row stored before redaction existed is redacted when served.
+    LogLine.objects.create(session_id=s["id"], text=f"old row: {settings.TRAINING_WORK_DIR}/9/run/x.pt")
+    lines = api.get(f"/api/v1/training-sessions/{s['id']}/log/?lines=6").json()["lines"]
+    text = "\n".join(lines)
+    for secret in (base, media, venv, str(settings.TRAINING_WORK_DIR), str(work)):
+        assert secret not in text, (secret, text)
+    assert "Optimizer stripped from …/run/weights/best.pt, 6.2MB" in lines
+    assert "Results saved to …/run" in lines
+    assert "…/datasets/3/a.jpg" in text and "…/training/files.py:4" in text and "old row: …/9/run/x.pt" in lines
+    assert "/lib/site-packages/ultralytics/engine/trainer.py" in text
+    # Only whole path prefixes go: a path that merely contains a root's text is left as it is.
+    assert files.redact(s["id"], f"/elsewhere{base}x/y") == f"/elsewhere{base}x/y"

@@ -332,3 +332,37 @@ def test_images_that_share_a_bare_name_get_distinct_names_in_the_snapshot():
     bare = [n.rsplit("/", 1)[-1].casefold() for n in names]
     assert len(set(bare)) == len(bare), names
     assert names[1] == "cam2__f.jpg" and names[3] == "cam1__f.jpg"
+
+
+def test_the_evaluation_counts_the_same_people_as_the_coco_block(api, coco_dataset, tmp_path):
+    """Regression: for one session the dashboard's COCO line said 6 people, the evaluation page 16 (it counted
+    every labelled person, keypoints or not). Both now count the val people with at least one labelled
+    keypoint; the people without are reported beside them, and the evaluation's predictions are labelled with
+    their confidence (0.25) against the COCO AP's (0.001)."""
+    from training.engine.evaluate import evaluate_pose
+    from training.metrics.coco_ground_truth import counts, prepare_ground_truth
+    from training.models import TrainingSession
+    from training.snapshot import materialize
+    from tests.yolo_fixtures import tiny_pose_checkpoint
+
+    s = start(api, coco_dataset["id"]).json()
+    session = TrainingSession.objects.get(pk=s["id"])
+    truth = api.get(f"/api/v1/training-sessions/{s['id']}/coco/ground_truth")
+    gt = prepare_ground_truth(json.loads(b"".join(truth.streaming_content)))
+    coco_people = counts(gt)[gt["categories"][0]["id"]]
+    skeleton = session.skeleton
+    ev = evaluate_pose(weights=str(tiny_pose_checkpoint(tmp_path / "w")), data_yaml=str(materialize(session.pk)),
+                       sigmas=skeleton["sigmas"], kpt_names=skeleton.get("keypoint_names"), skeletons={},
+                       out_dir=str(tmp_path / "ev"), imgsz=96, draw=0)
+    labelled = sum(1 for a in gt["annotations"] if not a["iscrowd"])
+    assert coco_people["people_without_keypoints"] > 0, "the fixture must hold people without keypoints"
+    assert ev["images"] == len(gt["images"]) == s["val_images"]
+    assert ev["instances"] == coco_people["instances"]
+    assert ev["people_without_keypoints"] == coco_people["people_without_keypoints"]
+    assert ev["instances"] + ev["people_without_keypoints"] == labelled
+    assert ev["matched"] <= ev["instances"] and ev["conf"] == 0.25 and ev["min_oks"] == 0.1
+    # The API serves both blocks; the evaluation result carries the fields its page labels with.
+    TrainingSession.objects.filter(pk=session.pk).update(evaluation=ev, evaluation_status="done")
+    body = api.get(f"/api/v1/training-sessions/{s['id']}/evaluation/").json()
+    assert body["result"]["instances"] == coco_people["instances"]
+    assert body["result"]["people_without_keypoints"] == coco_people["people_without_keypoints"]

@@ -10,11 +10,18 @@ no shared disk:
 Worked on locally by the worker that trains, under `TRAINING_WORK_DIR/<id>/` (default var/work/training):
     snapshot/            the YOLO pose folder built from snapshot.json (images linked or downloaded)
     run/                 Ultralytics' save dir (weights/, results.csv, plots)
-The console log is `LogLine` rows (training.models), appended to by any process.
+The console log is `LogLine` rows (training.models), appended to by any process. Server paths in it (the
+session's work dir, TRAINING_WORK_DIR, MEDIA_ROOT, BASE_DIR, the Python install) are redacted to "…/"
+both when lines are stored and when they are served, so members never see the server's layout.
 """
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import sys
+import sysconfig
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -123,14 +130,41 @@ def fetch_weights(session_id: int, kind: str) -> Path | None:
 
 # ---------------------------------------------------------------- log
 def append_log(session_id: int, text: str) -> None:
-    """Append one or more lines. A progress bar that rewrote its line with carriage returns is kept as what
-    the line finally said."""
+    """Append one or more lines, with server paths redacted (see `redact`). A progress bar that rewrote its
+    line with carriage returns is kept as what the line finally said."""
+    text = redact(session_id, text)
     lines = [line.rsplit("\r", 1)[-1] for line in text.replace("\r\n", "\n").rstrip("\n").split("\n")]
     LogLine.objects.bulk_create([LogLine(session_id=session_id, text=line) for line in lines], batch_size=1000)
 
 
 def tail(session_id: int, lines: int) -> tuple[list[str], int]:
-    """The last `lines` log lines and how many lines the whole log has."""
+    """The last `lines` log lines (redacted again: rows stored before redaction existed) and how many lines
+    the whole log has."""
     qs = LogLine.objects.filter(session_id=session_id)
     rows = list(qs.order_by("-id").values_list("text", flat=True)[:lines])
-    return rows[::-1], qs.count()
+    return [redact(session_id, row) for row in rows[::-1]], qs.count()
+
+
+def redact(session_id: int, text: str) -> str:
+    """`text` with server paths cut to "…/...": the session's work dir becomes "…/" (so Ultralytics'
+    ".../training/1/run/weights/best.pt" reads "…/run/weights/best.pt"), and any other path under
+    TRAINING_WORK_DIR, MEDIA_ROOT, BASE_DIR or the Python install keeps only what follows that root."""
+    pattern = _server_roots(str(work_dir(session_id)), str(settings.TRAINING_WORK_DIR), str(settings.MEDIA_ROOT),
+                            str(settings.BASE_DIR))
+    return pattern.sub("…", text) if pattern is not None else text
+
+
+@lru_cache(maxsize=64)
+def _server_roots(*roots: str) -> re.Pattern | None:
+    """One regex for every root, as given and as resolved (symlinks, e.g. the shared .venv), longest first
+    so the session's own dir wins over TRAINING_WORK_DIR; matched only at a path boundary."""
+    found = set()
+    for root in (*roots, sys.prefix, sys.base_prefix, sysconfig.get_paths().get("purelib", "")):
+        if root and len(root) > 1:
+            for form in (root, os.path.realpath(root)):
+                found.add(form.rstrip(os.sep))
+    found.discard("")
+    if not found:
+        return None
+    alternatives = "|".join(re.escape(root) for root in sorted(found, key=len, reverse=True))
+    return re.compile(f"(?<![\\w.~/-])(?:{alternatives})(?=[{re.escape(os.sep)}'\"\\s:,)]|$)")

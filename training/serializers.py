@@ -208,9 +208,16 @@ class EvaluationResultSerializer(serializers.Serializer):
     imgsz = serializers.IntegerField()
     alpha = serializers.FloatField()
     images = serializers.IntegerField()
-    instances = serializers.IntegerField()
-    matched = serializers.IntegerField()
-    predictions = serializers.IntegerField()
+    instances = serializers.IntegerField(help_text="People with at least one labelled keypoint: the same count as "
+                                                   "`coco.instances` (on the val split).")
+    people_without_keypoints = serializers.IntegerField(required=False, help_text="Labelled people with no "
+                                                        "keypoint, not scored (as `coco.people_without_keypoints`).")
+    min_oks = serializers.FloatField(required=False, help_text="The OKS a prediction needs to match a person (0.1).")
+    matched = serializers.IntegerField(help_text="People matched by this pass's predictions at OKS >= min_oks; "
+                                                 "differs from `coco.matched` (OKS >= 0.5, all val predictions).")
+    predictions = serializers.IntegerField(help_text="This pass's predictions at confidence >= `conf` (0.25), as "
+                                                     "a deployment returns; `coco.predictions` counts Ultralytics' "
+                                                     "val predictions down to 0.001 (best 20 per image), so more.")
     mean_oks = serializers.FloatField(allow_null=True)
     pck = serializers.FloatField(allow_null=True)
     sigmas_source = serializers.CharField(help_text="class, coco or uniform")
@@ -225,8 +232,11 @@ class EvaluationSerializer(serializers.Serializer):
     result = EvaluationResultSerializer(allow_null=True)
     coco = serializers.DictField(allow_null=True, help_text="COCO keypoint AP of best.pt on the frozen val split "
                                                             "(ap, ap50, ap75, ar, instances, matched, "
-                                                            "people_without_keypoints, crowd_regions, per_keypoint, "
-                                                            "classes, method); null before training completes.")
+                                                            "people_without_keypoints, crowd_regions, predictions, "
+                                                            "per_keypoint, classes, method); null before training "
+                                                            "completes. Same people as `result.instances`; its "
+                                                            "predictions are Ultralytics' val predictions at "
+                                                            "confidence >= 0.001 (best 20 per image).")
 
 
 # ---------------------------------------------------------------- issue 12

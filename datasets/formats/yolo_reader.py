@@ -98,6 +98,17 @@ def _folder_tree(root: Path) -> _Tree:
     return _Tree(files, lambda p: open(p, "rb"))
 
 
+def _pillow_reason(exc: Exception) -> str:
+    """What went wrong, without Pillow's text: that can hold Python reprs ("<_io.BytesIO object at 0x...>")."""
+    from PIL import Image
+
+    if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return "too many pixels"
+    if isinstance(exc, Image.UnidentifiedImageError):
+        return "not an image Pillow can read"
+    return "damaged or truncated"
+
+
 def _pillow_size(tree: _Tree) -> Callable[[str], tuple[int, int]]:
     from PIL import Image  # only for the default size reader
 
@@ -110,7 +121,7 @@ def _pillow_size(tree: _Tree) -> Callable[[str], tuple[int, int]]:
                     w, h = h, w
                 return w, h
         except Exception as exc:  # Pillow raises many kinds (UnidentifiedImageError, DecompressionBombError, ...)
-            raise FormatError(f"picture {path} cannot be read as a picture: {exc}", path) from exc
+            raise FormatError(f"picture {path} cannot be read as a picture ({_pillow_reason(exc)})", path) from exc
 
     return size
 

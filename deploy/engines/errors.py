@@ -10,6 +10,12 @@ class ImageUnreadable(InvalidInput):
     code = "not_an_image"
 
 
+class UnsupportedFormat(InvalidInput):
+    """A readable image in a format the caller does not take (detect takes what dataset uploads take)."""
+
+    code = "unsupported_format"
+
+
 class WeightsInvalid(InvalidInput):
     """A weights file that is not a usable model of the kind asked for (not an Ultralytics pose checkpoint...)."""
 

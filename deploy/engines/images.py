@@ -8,37 +8,53 @@
 - Over Pillow's pixel limit (`PIL.Image.MAX_IMAGE_PIXELS`, ~89 MP by default) is refused with
   ImageUnreadable, like uploads (datasets/imaging.py): Pillow only warns up to twice the limit, and a
   decompression bomb would take the process's memory.
+- Messages name the file and the problem only: Pillow's own texts can hold Python reprs
+  ("<_io.BytesIO object at 0x...>") and server paths, which are not for the people calling.
 """
 from __future__ import annotations
 
 import io
 import os
 import warnings
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from .errors import ImageUnreadable
+from .errors import ImageUnreadable, UnsupportedFormat
 
 _SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
-def read_rgb(source: str | os.PathLike | bytes, name: str | None = None) -> np.ndarray:
+def read_rgb(source: str | os.PathLike | bytes, name: str | None = None, *,
+             formats: Collection[str] | None = None, accepted: str = "") -> np.ndarray:
     """An image file (path or bytes) as an upright HxWx3 RGB uint8 array. Raises ImageUnreadable naming the
-    file for anything Pillow cannot decode, truncated files, and images over the pixel limit."""
+    file for anything Pillow cannot decode, truncated files, and images over the pixel limit.
+
+    formats: Pillow format names to accept (e.g. datasets.imaging.ALLOWED_FORMATS); any other raises
+    UnsupportedFormat (field "image") whose message ends with `accepted`, the human list. None accepts all.
+    """
     label = name or (Path(source).name if not isinstance(source, (bytes, bytearray)) else "image")
     handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(handle) as image:
+                if formats is not None and image.format not in formats:
+                    raise UnsupportedFormat(f"image: {label} is {image.format or 'an unknown format'}, which is not "
+                                            f"accepted; use {accepted or ', '.join(sorted(formats))}", field="image")
                 image.load()
                 return pil_to_rgb(ImageOps.exif_transpose(image))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageUnreadable(f"{label}: too many pixels to read ({exc})", field="image") from exc
+        raise ImageUnreadable(f"image: {label} has too many pixels to read (the limit is "
+                              f"{Image.MAX_IMAGE_PIXELS} pixels)", field="image") from exc
+    except (FileNotFoundError, IsADirectoryError) as exc:
+        raise ImageUnreadable(f"image: {label} is not a file", field="image") from exc
+    except Image.UnidentifiedImageError as exc:
+        raise ImageUnreadable(f"image: {label} is not a picture that can be read", field="image") from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decode failures
-        raise ImageUnreadable(f"{label} could not be read as an image: {exc}", field="image") from exc
+        raise ImageUnreadable(f"image: {label} is damaged or truncated and could not be read", field="image") from exc
 
 
 def pil_to_rgb(image: Image.Image) -> np.ndarray:

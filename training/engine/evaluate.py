@@ -130,7 +130,12 @@ def evaluate_pose(*, weights: str, data_yaml: str, sigmas: list[float], kpt_name
                   skeletons: dict[int, list], out_dir: str, imgsz: int = 640, split: str = "val",
                   device: str | None = None, conf: float = 0.25, draw: int = 6, max_images: int = 2000,
                   batch: int = 16, classes: list[dict] | None = None) -> dict:
-    """Per-keypoint PCK@0.05 and OKS share of `weights` on `split`. `classes` ([{"name", "keypoints", "sigmas"}],
+    """Per-keypoint PCK@0.05 and OKS share of `weights` on `split`, predicting at confidence >= `conf`.
+
+    `instances` counts the people with at least one labelled keypoint (as the session's COCO AP does; the
+    others are `people_without_keypoints`, not scored); `matched` those a prediction matched at OKS >= min_oks
+    (0.1); `predictions` this pass's detections at `conf` (0.25), fewer than the COCO AP's, which scores all
+    of Ultralytics' val predictions (conf 0.001). `classes` ([{"name", "keypoints", "sigmas"}],
     in class index order): with more than one, each class is scored with its own sigmas and names."""
     offline.prepare()
     import torch
@@ -150,6 +155,7 @@ def evaluate_pose(*, weights: str, data_yaml: str, sigmas: list[float], kpt_name
     if device == "cpu":
         torch.set_num_threads(devices.training_threads())
     examples = []
+    without = 0
     for start in range(0, len(images), batch):
         chunk = images[start:start + batch]
         results = model.predict([str(p) for p in chunk], imgsz=imgsz, conf=conf, device=device, verbose=False)
@@ -164,7 +170,12 @@ def evaluate_pose(*, weights: str, data_yaml: str, sigmas: list[float], kpt_name
                 pred_classes = res.boxes.cls.cpu().numpy().astype(int).tolist()
             else:
                 pred_kpts, pred_boxes, pred_scores, pred_classes = np.zeros((0, k, 3)), np.zeros((0, 4)), np.zeros(0), []
-            pairs = acc.add_image(gt_kpts, gt_boxes, gt_classes, pred_kpts, pred_scores, pred_classes)
+            # Only people with at least one labelled keypoint are scored, as the COCO AP does (coco_eval
+            # ignores the others): so `instances` here and in the session's COCO block count the same people.
+            keep = (gt_kpts[:, :, 2] > 0).any(axis=1) if len(gt_classes) else np.zeros(0, dtype=bool)
+            without += int((~keep).sum())
+            scored = [c for c, k_ in zip(gt_classes, keep) if k_]
+            pairs = acc.add_image(gt_kpts[keep], gt_boxes[keep], scored, pred_kpts, pred_scores, pred_classes)
             if len(examples) < draw and gt_classes:
                 name = f"example_{len(examples)}.jpg"
                 draw_overlay(path, out / name, gt_boxes, gt_kpts, gt_classes, pred_boxes, pred_kpts, pred_classes,
@@ -172,6 +183,6 @@ def evaluate_pose(*, weights: str, data_yaml: str, sigmas: list[float], kpt_name
                 examples.append({"file": name, "source": path.name, "ground_truth": len(gt_classes),
                                  "predicted": len(pred_classes), "matched": len(pairs)})
     result = acc.result()
-    result.update(split=split, conf=conf, imgsz=imgsz, weights=Path(weights).name, examples=examples,
+    result.update(split=split, conf=conf, imgsz=imgsz, people_without_keypoints=without, weights=Path(weights).name, examples=examples,
                   seconds=round(time.time() - started, 3))
     return result

@@ -1,7 +1,7 @@
 // Evaluation page: per-keypoint PCK@0.05 and OKS share, weakest keypoints highlighted, drawn val images.
 import { api } from "../frontend/api.js";
 import { formatNumber, formatPercent, weakest } from "./format.js";
-import { countsLine, headline } from "./headline.js";
+import { countsLine, evaluationLine, headline } from "./headline.js";
 
 const root = document.getElementById("evaluation");
 const id = Number(root.dataset.id);
@@ -33,14 +33,14 @@ function render(ev) {
   $("eval-error").textContent = ev.error || "";
   if (ev.coco) {
     const h = headline({ coco: ev.coco, final_metrics: {} }, []);
-    $("coco-summary").textContent = `COCO keypoint AP ${formatNumber(h.ap, 3)} (AP50 ${formatNumber(h.ap50, 3)}, AR ${formatNumber(h.ar, 3)}): `
+    $("coco-summary").textContent = `Dashboard figure, COCO keypoint AP ${formatNumber(h.ap, 3)} (AP50 ${formatNumber(h.ap50, 3)}, AR ${formatNumber(h.ar, 3)}): `
       + `${countsLine(h.counts)}.`;
   }
   const r = ev.result;
   if (!r) return;
   const fallback = r.val_fallback ? " The snapshot had no val image, so these are train images (optimistic)." : "";
-  $("summary").textContent = `${r.images} ${r.split} images, ${r.instances} people, ${r.matched} matched by ${r.predictions} predictions `
-    + `(conf ≥ ${r.conf}, imgsz ${r.imgsz}, ${r.weights}). Overall PCK@0.05 ${formatPercent(r.pck)}, mean OKS ${formatNumber(r.mean_oks, 3)}; `
+  $("summary").textContent = `This page's pass: ${evaluationLine(r)} `
+    + `(imgsz ${r.imgsz}, ${r.weights}). Overall PCK@0.05 ${formatPercent(r.pck)}, mean OKS ${formatNumber(r.mean_oks, 3)}; `
     + `sigmas: ${r.sigmas_source || "class"}.${fallback}`;
   const weak = new Set(weakest(r.keypoints));
   $("keypoints").tBodies[0].replaceChildren(...r.keypoints.map((k) => {
