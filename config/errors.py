@@ -5,6 +5,7 @@ import logging
 
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.urls import is_valid_path
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -148,6 +149,8 @@ class ApiErrorMiddleware:
 
 def _message_for(request, status: int) -> str | None:
     if status == 404:
+        if not request.path.endswith("/") and is_valid_path(request.path_info + "/", getattr(request, "urlconf", None)):
+            return f"no API route at {request.path}; API routes end with a slash: {request.path}/"
         return f"no API route or object at {request.path}"
     if status == 405:
         return f"method {request.method} is not allowed on {request.path}"

@@ -12,6 +12,7 @@ from accounts.selectors import personal_workspace
 from config.params import MAX_ID, parse_int, query_int
 from core.errors import InvalidInput
 from deploy.models import Deployment
+from tests.conftest import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,30 @@ def test_huge_ids_in_paths_are_a_client_error(api):
         answer = api.get(url)
         assert answer.status_code in (400, 404), (url, answer.status_code, answer.content[:200])
         assert answer.json()["error"] in ("invalid", "not_found")
+
+
+# ---------------------------------------------------------------- 2. trailing slashes under /api/
+def test_an_api_path_without_its_slash_is_a_json_404_not_a_redirect(api, dataset, jpeg):
+    image = upload(api, dataset["id"], [("a.jpg", jpeg(seed=1))]).json()["created"][0]
+    before = api.get("/api/v1/datasets/").json()["count"]
+    for method, path in [("get", "/api/v1/datasets"), ("post", "/api/v1/datasets"),
+                         ("post", f"/api/v1/images/{image['id']}/annotations"),
+                         ("patch", f"/api/v1/datasets/{dataset['id']}")]:
+        answer = getattr(api, method)(path, {"name": "x"}, format="json")
+        assert answer.status_code == 404, (path, answer.status_code)
+        body = answer.json()
+        assert body["error"] == "not_found" and body["message"].endswith(f"API routes end with a slash: {path}/"), body
+    assert api.get("/api/v1/datasets/").json()["count"] == before  # the POST created nothing
+    # An unknown path keeps the plain message; pages keep Django's redirect.
+    assert "end with a slash" not in api.get("/api/v1/no-such-thing").json()["message"]
+    assert api.get("/accounts/login").status_code == 301
+
+
+def test_detect_answers_with_and_without_the_trailing_slash(api, deployment):
+    deployment.public = True
+    deployment.save()
+    for path in (f"/d/{deployment.slug}/detect", f"/d/{deployment.slug}/detect/",
+                 f"/api/v1/deployments/{deployment.pk}/detect", f"/api/v1/deployments/{deployment.pk}/detect/"):
+        answer = api.post(path, {}, format="multipart")  # no image: the endpoint's own 400, not a 404
+        assert answer.status_code == 400, (path, answer.status_code, answer.content[:200])
+        assert answer.json()["field"] == "image", answer.json()
