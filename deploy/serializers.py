@@ -169,13 +169,32 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
+class FormFloatField(serializers.FloatField):
+    """A number from a form that may be left out (then the default) but not sent empty: DRF would read
+    `conf_thres=` in a multipart form as "not sent" and use the default; a caller who sent the field meant a
+    value, so "" is a 400 naming it. Infinity and NaN are refused too."""
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist") and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.strip():
+            self.fail("invalid")
+        value = super().to_internal_value(data)
+        if value != value or value in (float("inf"), float("-inf")):
+            self.fail("invalid")
+        return value
+
+
 class DetectInputSerializer(serializers.Serializer):
     """The detect endpoint's form (multipart)."""
 
     image = serializers.FileField(help_text="The picture (JPEG, PNG, WebP, TIFF, ...), at most 25 MB.")
-    conf_thres = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.25)
-    iou_thres = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.45)
-    kpt_thres = serializers.FloatField(min_value=0.0, default=0.0)
+    conf_thres = FormFloatField(min_value=0.0, max_value=1.0, default=0.25)
+    iou_thres = FormFloatField(min_value=0.0, max_value=1.0, default=0.45)
+    kpt_thres = FormFloatField(min_value=0.0, default=0.0)
     ocr_model = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     ocr_classes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     ocr_language = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

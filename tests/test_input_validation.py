@@ -120,3 +120,15 @@ def test_detect_answers_with_and_without_the_trailing_slash(api, deployment):
         answer = api.post(path, {}, format="multipart")  # no image: the endpoint's own 400, not a 404
         assert answer.status_code == 400, (path, answer.status_code, answer.content[:200])
         assert answer.json()["field"] == "image", answer.json()
+
+
+# ---------------------------------------------------------------- 3. empty numbers in the detect form
+@pytest.mark.parametrize("field", ["conf_thres", "iou_thres", "kpt_thres"])
+@pytest.mark.parametrize("value", ["", " ", "nan", "inf", "abc"])
+def test_detect_thresholds_sent_empty_or_not_a_number_are_a_400(api, deployment, jpeg, field, value):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    image = SimpleUploadedFile("a.jpg", jpeg(seed=1), content_type="image/jpeg")
+    answer = api.post(f"/api/v1/deployments/{deployment.pk}/detect/", {"image": image, field: value},
+                      format="multipart")
+    assert_invalid(answer, field)
