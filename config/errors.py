@@ -23,7 +23,10 @@ DomainError = PosedeckError
 def _first_field(detail, prefix: str = "") -> str | None:
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, int):  # a ListField's error for item `key`
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             if key == "non_field_errors":
                 name = prefix or None
             deeper = _first_field(value, name or "")

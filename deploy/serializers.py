@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from django.urls import reverse
 from rest_framework import serializers
 
+from config.fields import FormFloatField
+
 from .models import ApiKey, Deployment, DeploymentVersion
 
 
@@ -167,25 +169,6 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-
-
-class FormFloatField(serializers.FloatField):
-    """A number from a form that may be left out (then the default) but not sent empty: DRF would read
-    `conf_thres=` in a multipart form as "not sent" and use the default; a caller who sent the field meant a
-    value, so "" is a 400 naming it. Infinity and NaN are refused too."""
-
-    def get_value(self, dictionary):
-        if hasattr(dictionary, "getlist") and dictionary.get(self.field_name) == "":
-            return ""
-        return super().get_value(dictionary)
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and not data.strip():
-            self.fail("invalid")
-        value = super().to_internal_value(data)
-        if value != value or value in (float("inf"), float("-inf")):
-            self.fail("invalid")
-        return value
 
 
 class DetectInputSerializer(serializers.Serializer):

@@ -132,3 +132,34 @@ def test_detect_thresholds_sent_empty_or_not_a_number_are_a_400(api, deployment,
     answer = api.post(f"/api/v1/deployments/{deployment.pk}/detect/", {"image": image, field: value},
                       format="multipart")
     assert_invalid(answer, field)
+
+
+# ---------------------------------------------------------------- 4. booleans are not numbers
+def _class(name="p", **extra):
+    return {"name": name, "keypoints": [{"name": "a"}, {"name": "b"}, {"name": "c"}], **extra}
+
+
+@pytest.mark.parametrize("body, field", [
+    (_class(sigmas=[0.1, 0.1, True]), "sigmas[2]"),
+    (_class(sigmas=[0.1, "nan", 0.1]), "sigmas[1]"),
+    ({"name": "p", "keypoints": [{"name": "a", "x": True}]}, "keypoints[0].x"),
+    ({"name": "p", "keypoints": [{"name": "a"}, {"name": "b", "y": False}]}, "keypoints[1].y"),
+    (_class(flip_pairs=[[0, True]]), "flip_pairs[0][1]"),
+    (_class(connections=[{"a": 0, "b": True}]), "connections[0].b"),
+    (_class(color=True), "color"),
+])
+def test_booleans_in_template_numbers_are_refused_naming_the_item(api, dataset, body, field):
+    url = f"/api/v1/datasets/{dataset['id']}/classes/"
+    assert_invalid(api.post(url, body, format="json"), field)
+    from datasets.models import SkeletonClass
+
+    assert not SkeletonClass.objects.filter(dataset_id=dataset["id"]).exists()
+    good = api.post(url, _class(sigmas=[0.1, 0.2, 1]), format="json")
+    assert good.status_code == 201 and good.json()["sigmas"] == [0.1, 0.2, 1.0], good.content
+    assert_invalid(api.patch(f"/api/v1/classes/{good.json()['id']}/", {"sigmas": [True, 0.1, 0.1]}, format="json"),
+                   "sigmas[0]")
+
+
+def test_a_boolean_val_fraction_is_refused(api, dataset):
+    assert_invalid(api.patch(f"/api/v1/datasets/{dataset['id']}/", {"val_fraction": True}, format="json"),
+                   "val_fraction")
