@@ -163,3 +163,36 @@ def test_booleans_in_template_numbers_are_refused_naming_the_item(api, dataset, 
 def test_a_boolean_val_fraction_is_refused(api, dataset):
     assert_invalid(api.patch(f"/api/v1/datasets/{dataset['id']}/", {"val_fraction": True}, format="json"),
                    "val_fraction")
+
+
+# ---------------------------------------------------------------- 5. filters and paging never ignored
+@pytest.fixture
+def session(dataset):
+    from training.models import TrainingSession
+
+    return TrainingSession.objects.create(workspace_id=dataset["workspace"], dataset_id=dataset["id"],
+                                          algorithm="yolo11n-pose", status="completed", name="run 1")
+
+
+def test_training_session_filters_and_log_lines_are_checked(api, session):
+    for bad in ("zzz", "0", "-3", "1.5", str(HUGE)):
+        assert_invalid(api.get(f"/api/v1/training-sessions/?dataset={bad}"), "dataset")
+    assert api.get(f"/api/v1/training-sessions/?dataset={session.dataset_id}").json()["count"] == 1
+    assert api.get(f"/api/v1/training-sessions/?dataset={session.dataset_id + 1}").json()["count"] == 0
+    for bad in ("-1", "0", "abc", str(HUGE)):
+        assert_invalid(api.get(f"/api/v1/training-sessions/{session.pk}/log/?lines={bad}"), "lines")
+    assert api.get(f"/api/v1/training-sessions/{session.pk}/log/?lines=999999").status_code == 200  # read as 2000
+    for bad in ("-1", "x"):
+        assert_invalid(api.get(f"/api/v1/training-sessions/{session.pk}/epochs/?after={bad}"), "after")
+
+
+def test_page_and_page_size_errors_name_the_parameter(api, dataset, jpeg):
+    upload(api, dataset["id"], [("a.jpg", jpeg(seed=1))])
+    url = f"/api/v1/datasets/{dataset['id']}/images/"
+    for bad in ("abc", "0", "-1", "1.5", str(HUGE)):
+        assert_invalid(api.get(f"{url}?page={bad}"), "page")
+    assert_invalid(api.get(f"{url}?page=9"), "page", status=404)
+    for bad in ("abc", "0", str(HUGE)):
+        assert_invalid(api.get(f"{url}?page_size={bad}"), "page_size")
+    assert api.get(f"{url}?page=last").json()["count"] == 1
+    assert api.get(f"{url}?page=1&page_size=100000").status_code == 200
