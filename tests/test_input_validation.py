@@ -196,3 +196,25 @@ def test_page_and_page_size_errors_name_the_parameter(api, dataset, jpeg):
         assert_invalid(api.get(f"{url}?page_size={bad}"), "page_size")
     assert api.get(f"{url}?page=last").json()["count"] == 1
     assert api.get(f"{url}?page=1&page_size=100000").status_code == 200
+
+
+# ---------------------------------------------------------------- 6. unknown users in assignments
+def test_clearing_or_moving_assignments_of_unknown_users_is_a_400(api, team):
+    ds, c = team["dataset"]["id"], team["c"]
+    bob = c["bob"].get("/api/v1/auth/me/").json()["id"]
+    mallory = c["mallory"].get("/api/v1/auth/me/").json()["id"]
+    url = f"/api/v1/datasets/{ds}/assignments/"
+    assert api.post(url + "split/", {"users": [bob]}, format="json").status_code == 200
+    assert_invalid(api.post(url + "clear/", {"users": [bob, mallory]}, format="json"), "users[1]")
+    assert_invalid(api.post(url + "clear/", {"users": [99999]}, format="json"), "users[0]")
+    assert_invalid(api.post(url + "clear/", {"users": [HUGE]}, format="json"), "users[0]")
+    assert_invalid(api.post(url + "reassign/", {"from_user": mallory, "to_user": None}, format="json"), "from_user")
+    from datasets.models import Image
+
+    assert Image.objects.filter(dataset_id=ds, assignee_id=bob).count() == 1  # nothing was cleared
+    # bob loses the labeller role: his images stay his until cleared, and clearing them by name works.
+    from accounts.models import Membership
+
+    Membership.objects.filter(workspace_id=team["ws"]["id"], user_id=bob).update(role="viewer")
+    cleared = api.post(url + "clear/", {"users": [bob]}, format="json")
+    assert cleared.status_code == 200 and cleared.json() == {"moved": 1}, cleared.content
