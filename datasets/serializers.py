@@ -4,6 +4,7 @@ from rest_framework import serializers
 from config.fields import StrictFloatField
 
 from .models import Dataset, Image, Job, SkeletonClass
+from .services import MAX_KEYPOINTS
 
 HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
 
@@ -94,7 +95,7 @@ class ConnectionSerializer(serializers.Serializer):
 
 class SkeletonClassSerializer(serializers.ModelSerializer):
     color = serializers.RegexField(HEX_COLOR, required=False)
-    keypoints = KeypointSerializer(many=True, required=False)
+    keypoints = KeypointSerializer(many=True, required=False, max_length=MAX_KEYPOINTS)
     connections = ConnectionSerializer(many=True, required=False)
     flip_pairs = serializers.ListField(
         child=serializers.ListField(child=serializers.IntegerField(min_value=0), min_length=2, max_length=2),

@@ -218,3 +218,32 @@ def test_clearing_or_moving_assignments_of_unknown_users_is_a_400(api, team):
     Membership.objects.filter(workspace_id=team["ws"]["id"], user_id=bob).update(role="viewer")
     cleared = api.post(url + "clear/", {"users": [bob]}, format="json")
     assert cleared.status_code == 200 and cleared.json() == {"moved": 1}, cleared.content
+
+
+# ---------------------------------------------------------------- 7. keypoints per class are capped
+def test_a_class_may_have_at_most_1000_keypoints(api, dataset):
+    from datasets.models import SkeletonClass
+    from datasets.services import MAX_KEYPOINTS
+
+    url = f"/api/v1/datasets/{dataset['id']}/classes/"
+    many = [{"name": f"k{i}"} for i in range(5000)]
+    assert_invalid(api.post(url, {"name": "p", "keypoints": many}, format="json"), "keypoints")
+    body = assert_invalid(api.post(url, {"name": "p", "keypoints": many[:MAX_KEYPOINTS + 1]}, format="json"),
+                          "keypoints")
+    assert "1000" in body["message"], body
+    assert not SkeletonClass.objects.filter(dataset_id=dataset["id"]).exists()
+    ok = api.post(url, {"name": "p", "keypoints": many[:MAX_KEYPOINTS]}, format="json")
+    assert ok.status_code == 201 and len(ok.json()["keypoints"]) == MAX_KEYPOINTS
+    assert_invalid(api.patch(f"/api/v1/classes/{ok.json()['id']}/", {"keypoints": many[:MAX_KEYPOINTS + 1]},
+                             format="json"), "keypoints")
+
+
+def test_an_import_with_too_many_keypoints_is_refused_by_the_service(api, dataset):
+    from core.errors import InvalidInput as Invalid
+    from datasets import services
+    from datasets.models import Dataset
+
+    with pytest.raises(Invalid) as caught:
+        services.class_create(dataset=Dataset.objects.get(pk=dataset["id"]), name="p",
+                              keypoints=[{"name": f"k{i}"} for i in range(services.MAX_KEYPOINTS + 1)])
+    assert caught.value.field == "keypoints"
