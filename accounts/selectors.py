@@ -58,7 +58,7 @@ def require(user, workspace: Workspace, action: str = Action.VIEW) -> str:
 def workspace_get(user, pk, action: str = Action.VIEW) -> Workspace:
     try:
         ws = workspaces_for(user).get(pk=int(pk))
-    except (Workspace.DoesNotExist, TypeError, ValueError):
+    except (Workspace.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
         raise Http404("no such workspace") from None
     check_role(ws.my_role, action, ws.name)
     return ws

@@ -97,7 +97,7 @@ class DetectView(APIView):
             if "slug" in kwargs:
                 return queryset.get(slug=kwargs["slug"])
             return queryset.get(pk=int(kwargs["pk"]))
-        except (Deployment.DoesNotExist, TypeError, ValueError):
+        except (Deployment.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
             raise Http404("no such deployment") from None
 
     # ------------------------------------------------------------ the request

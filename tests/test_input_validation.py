@@ -88,11 +88,19 @@ def test_an_overflow_anywhere_else_is_a_400_not_a_500(api):
     assert answer.status_code == 400 and answer.data["error"] == "invalid"
 
 
-def test_huge_ids_in_paths_are_a_client_error(api):
-    for url in (f"/api/v1/datasets/{HUGE}/", f"/api/v1/deployments/{HUGE}/", f"/api/v1/images/{HUGE}/annotations/"):
+def test_huge_ids_in_paths_are_not_found(api, user):
+    for url in (f"/api/v1/datasets/{HUGE}/", f"/api/v1/deployments/{HUGE}/", f"/api/v1/images/{HUGE}/annotations/",
+                f"/api/v1/training-sessions/{HUGE}/", f"/api/v1/workspaces/{HUGE}/",
+                f"/api/v1/autolabel-jobs/{HUGE}/"):
         answer = api.get(url)
-        assert answer.status_code in (400, 404), (url, answer.status_code, answer.content[:200])
-        assert answer.json()["error"] in ("invalid", "not_found")
+        assert answer.status_code == 404, (url, answer.status_code, answer.content[:200])
+        assert answer.json()["error"] == "not_found"
+    from django.test import Client
+
+    pages = Client()
+    pages.force_login(user)
+    for url in (f"/datasets/{HUGE}/", f"/datasets/?workspace={HUGE}"):
+        assert pages.get(url).status_code == 404, url
 
 
 # ---------------------------------------------------------------- 2. trailing slashes under /api/
