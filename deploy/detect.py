@@ -235,3 +235,9 @@ class DetectView(APIView):
             return
         response["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
         response["Timing-Allow-Origin"] = response["Access-Control-Allow-Origin"]
+
+
+@extend_schema(exclude=True)
+class DetectSlashView(DetectView):
+    """The detect endpoint spelled with a trailing slash, like every other API route; left out of the schema
+    (one operation, two spellings)."""

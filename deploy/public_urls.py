@@ -5,5 +5,5 @@ from . import detect
 
 urlpatterns = [
     path("d/<str:slug>/detect", detect.DetectView.as_view(), name="deployment-public-detect"),
-    path("d/<str:slug>/detect/", detect.DetectView.as_view(), name="deployment-public-detect-slash"),
+    path("d/<str:slug>/detect/", detect.DetectSlashView.as_view(), name="deployment-public-detect-slash"),
 ]
