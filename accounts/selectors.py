@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db.models import F, QuerySet
 from django.http import Http404
 
-from core.errors import Forbidden, InvalidInput
+from config.params import MAX_ID, parse_int
+from core.errors import Forbidden
 
 from .models import Membership, Role, Workspace
 from .roles import Action, can
@@ -57,7 +58,7 @@ def require(user, workspace: Workspace, action: str = Action.VIEW) -> str:
 def workspace_get(user, pk, action: str = Action.VIEW) -> Workspace:
     try:
         ws = workspaces_for(user).get(pk=int(pk))
-    except (Workspace.DoesNotExist, TypeError, ValueError):
+    except (Workspace.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
         raise Http404("no such workspace") from None
     check_role(ws.my_role, action, ws.name)
     return ws
@@ -71,9 +72,7 @@ def workspace_from_request(request, action: str = Action.VIEW) -> Workspace:
         ws = personal_workspace(request.user)
         ws.my_role = Role.ADMIN
         return ws
-    if not raw.isdigit():
-        raise InvalidInput(f"workspace must be a workspace id, got {raw[:40]!r}", field="workspace")
-    return workspace_get(request.user, int(raw), action)
+    return workspace_get(request.user, parse_int(raw, "workspace", low=1, high=MAX_ID, what="a workspace id"), action)
 
 
 def scoped(queryset: QuerySet, user, path: str = "workspace") -> QuerySet:

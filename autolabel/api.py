@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Action
 from config.errors import InvalidInput
+from config.params import MAX_ID, parse_id, query_int
 from config.pagination import PageNumberPagination
 from datasets import selectors as data
 from labeling.api import annotation_body
@@ -47,13 +48,7 @@ class ReviewNext(APIView):
                    description="The image to review next: your own assigned images first, then the open ones.")
     def get(self, request, pk):
         dataset = data.dataset_get(request.user, pk)
-        raw = request.query_params.get("after")
-        after = None
-        if raw not in (None, ""):
-            try:
-                after = int(raw)
-            except ValueError:
-                raise InvalidInput("after must be an image id", field="after") from None
+        after = query_int(request, "after", low=-MAX_ID, high=MAX_ID, what="an image id")
         return Response({"image": selectors.review_next(dataset, request.user, after),
                          "remaining": selectors.review_count(dataset, request.user, dataset.my_role)})
 
@@ -137,7 +132,7 @@ def _deployment_of(request, dataset):
             raise InvalidInput("choose a deployment (query parameter or the dataset's autolabel settings)",
                                field="deployment")
         return cfg.deployment
-    found = selectors.deployments_for(dataset).filter(pk=int(raw) if raw.isdigit() else -1).first()
+    found = selectors.deployments_for(dataset).filter(pk=parse_id(raw, "deployment")).first()
     if found is None:
         raise InvalidInput("no such deployment in this dataset's workspace", field="deployment")
     return found

@@ -70,7 +70,7 @@ def job_get(user, pk, action: str = "view"):
 
     try:
         job = scoped(AutolabelJob.objects.select_related("workspace", "deployment"), user).get(pk=int(pk))
-    except (AutolabelJob.DoesNotExist, TypeError, ValueError):
+    except (AutolabelJob.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
         raise Http404("no such job") from None
     check_role(job.my_role, action, job.workspace.name)
     return job

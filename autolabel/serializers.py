@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.fields import StrictFloatField
+
 
 class SuggestionDecisionSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=0, help_text="The annotation version you read; a stale one "
@@ -27,8 +29,8 @@ class ReviewNextSerializer(serializers.Serializer):
 class AutolabelConfigSerializer(serializers.Serializer):
     deployment = serializers.IntegerField(allow_null=True, required=False, help_text="A deployment of the "
                                           "dataset's workspace (custom or sapiens2); null: none.")
-    conf = serializers.FloatField(required=False, help_text="Instances below this confidence are not suggested (0..1).")
-    kpt_conf = serializers.FloatField(required=False, help_text="Mapped keypoints below this score are suggested "
+    conf = StrictFloatField(required=False, help_text="Instances below this confidence are not suggested (0..1).")
+    kpt_conf = StrictFloatField(required=False, help_text="Mapped keypoints below this score are suggested "
                                                                 "absent (v=0) but shown, highlighted (0..1).")
     on_upload = serializers.BooleanField(required=False, help_text="Pre-label new uploads in the background.")
 

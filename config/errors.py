@@ -5,6 +5,7 @@ import logging
 
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.urls import is_valid_path
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -13,6 +14,8 @@ from config.faults import fault_response
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound, PosedeckError, TooLarge, Unavailable  # noqa: F401
 
 
+OVERFLOW_MESSAGE = "a number in the request is too large (whole numbers must fit in 64 bits)"
+
 # The framework-free cores raise these; this module only maps them to HTTP.
 DomainError = PosedeckError
 
@@ -20,7 +23,10 @@ DomainError = PosedeckError
 def _first_field(detail, prefix: str = "") -> str | None:
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, int):  # a ListField's error for item `key`
+                name = f"{prefix}[{key}]"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             if key == "non_field_errors":
                 name = prefix or None
             deeper = _first_field(value, name or "")
@@ -52,6 +58,8 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, RecursionError):  # safety net: recursive code met input nested too deeply
         return Response({"error": "too_deep", "message": "the input is nested too deeply"}, status=400)
+    if isinstance(exc, OverflowError):  # safety net: a number too large for a 64-bit column reached the database
+        return Response({"error": "invalid", "message": OVERFLOW_MESSAGE}, status=400)
     fault = fault_response(exc)  # the database away, the disk full: 503 / 507 (config.faults)
     if fault is not None:
         status, body, headers = fault
@@ -127,6 +135,8 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exc, RecursionError):
             return api_error_response(400, "the input is nested too deeply", "too_deep")
+        if isinstance(exc, OverflowError):
+            return api_error_response(400, OVERFLOW_MESSAGE, "invalid")
         if isinstance(exc, Http404):
             return api_error_response(404)
         if isinstance(exc, PermissionDenied):
@@ -142,6 +152,8 @@ class ApiErrorMiddleware:
 
 def _message_for(request, status: int) -> str | None:
     if status == 404:
+        if not request.path.endswith("/") and is_valid_path(request.path_info + "/", getattr(request, "urlconf", None)):
+            return f"no API route at {request.path}; API routes end with a slash: {request.path}/"
         return f"no API route or object at {request.path}"
     if status == 405:
         return f"method {request.method} is not allowed on {request.path}"

@@ -16,6 +16,7 @@ from accounts.roles import Action
 from accounts.selectors import workspace_from_request, workspace_get
 from config import storage as cfg_storage
 from config.errors import InvalidInput
+from config.params import MAX_ID, parse_int
 
 from . import selectors, services
 from .models import Image
@@ -118,8 +119,8 @@ class DatasetImages(generics.ListAPIView):
         raw = self.request.query_params.get("assignee") or None
         if raw == "me":
             raw = self.request.user.pk
-        elif raw is not None and raw != "none" and not raw.isdigit():
-            raise InvalidInput("assignee must be a user id, me or none", field="assignee")
+        elif raw is not None and raw != "none":
+            raw = parse_int(raw, "assignee", low=1, high=MAX_ID, what="a user id, me or none")
         return selectors.images_of(dataset, labelled=_bool_param(self.request, "labelled"), split=split,
                                    assignee=raw)
 

@@ -17,19 +17,14 @@ from accounts.roles import Action
 from config import storage
 from config.parsers import JSONParser
 from config.errors import InvalidInput
+from config.params import int_list
 
 from . import exports, imports, jobs, selectors
 from .serializers import (ExportJobSerializer, ImportResultSerializer, ImportZipSerializer, JobSerializer)
 
 
 def _class_ids(raw) -> list[int] | None:
-    if raw in (None, "", []):
-        return None
-    try:
-        values = raw if isinstance(raw, list) else [v for v in str(raw).split(",") if v.strip()]
-        return [int(v) for v in values]
-    except (TypeError, ValueError):
-        raise InvalidInput("classes must be class ids (comma separated)", field="classes") from None
+    return int_list(raw, "classes")
 
 
 def _upload(request):

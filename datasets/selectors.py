@@ -33,7 +33,7 @@ def datasets_for(user, workspace=None) -> QuerySet[Dataset]:
 def _get(qs: QuerySet, pk, what: str):
     try:
         return qs.get(pk=int(pk))
-    except (qs.model.DoesNotExist, TypeError, ValueError):
+    except (qs.model.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
         raise Http404(f"no such {what}") from None
 
 

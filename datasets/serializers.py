@@ -1,7 +1,10 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from config.fields import StrictFloatField
+
 from .models import Dataset, Image, Job, SkeletonClass
+from .services import MAX_KEYPOINTS
 
 HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
 
@@ -11,7 +14,7 @@ class DatasetSerializer(serializers.ModelSerializer):
     workspace_name = serializers.CharField(source="workspace.name", read_only=True)
     image_count = serializers.IntegerField(read_only=True, default=0)
     labelled_count = serializers.IntegerField(read_only=True, default=0)
-    val_fraction = serializers.FloatField(min_value=0.0, max_value=0.9, required=False)
+    val_fraction = StrictFloatField(min_value=0.0, max_value=0.9, required=False)
 
     class Meta:
         model = Dataset
@@ -78,8 +81,8 @@ class UploadSerializer(serializers.Serializer):
 class KeypointSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     color = serializers.RegexField(HEX_COLOR, required=False, default="#ff0000")
-    x = serializers.FloatField(min_value=-1.0, max_value=2.0, required=False, default=0.5)
-    y = serializers.FloatField(min_value=-1.0, max_value=2.0, required=False, default=0.5)
+    x = StrictFloatField(min_value=-1.0, max_value=2.0, required=False, default=0.5)
+    y = StrictFloatField(min_value=-1.0, max_value=2.0, required=False, default=0.5)
     source_index = serializers.IntegerField(required=False, allow_null=True, write_only=True,
                                             help_text="Index this keypoint had before an edit (null: new).")
 
@@ -92,13 +95,13 @@ class ConnectionSerializer(serializers.Serializer):
 
 class SkeletonClassSerializer(serializers.ModelSerializer):
     color = serializers.RegexField(HEX_COLOR, required=False)
-    keypoints = KeypointSerializer(many=True, required=False)
+    keypoints = KeypointSerializer(many=True, required=False, max_length=MAX_KEYPOINTS)
     connections = ConnectionSerializer(many=True, required=False)
     flip_pairs = serializers.ListField(
         child=serializers.ListField(child=serializers.IntegerField(min_value=0), min_length=2, max_length=2),
         required=False, allow_null=True,
         help_text="[[i, j], ...]; null or absent: derived from left/right names.")
-    sigmas = serializers.ListField(child=serializers.FloatField(min_value=1e-4, max_value=10.0),
+    sigmas = serializers.ListField(child=StrictFloatField(min_value=1e-4, max_value=10.0),
                                    required=False, allow_null=True)
     template_image = serializers.PrimaryKeyRelatedField(queryset=Image.objects.none(), required=False, allow_null=True)
     symmetric = serializers.BooleanField(required=False, help_text=(

@@ -319,8 +319,16 @@ def _upload_into(batch: "_Batch", report: UploadReport, files: Iterable[tuple[st
 
 
 # ---------------------------------------------------------------- classes
+# Keypoints per class. The largest real template we know is Sapiens2's 308; every label stores k points and the
+# labeller draws k handles, so thousands would make each image's labels and the page unusable.
+MAX_KEYPOINTS = 1000
+
+
 def _clean_template(keypoints: list[dict], connections: list[dict], flip_pairs: list | None,
                     sigmas: list | None) -> tuple[list[dict], list[dict], list[list[int]], list[float] | None]:
+    if len(keypoints) > MAX_KEYPOINTS:
+        raise InvalidInput(f"a class may have at most {MAX_KEYPOINTS} keypoints; this one has {len(keypoints)}",
+                           field="keypoints")
     names = [kp["name"] for kp in keypoints]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Action
 from accounts.selectors import workspace_from_request
+from config.params import query_int
 from core.errors import InvalidInput
 from training import selectors as training_selectors
 
@@ -176,7 +177,5 @@ class DeploymentUsage(APIView):
     @extend_schema(responses={200: OpenApiResponse(description="see deploy.usage.summary"), **ERRORS})
     def get(self, request, pk):
         deployment = selectors.deployment_get(request.user, pk)
-        raw = request.query_params.get("days", "30")
-        if not raw.isdigit() or not 1 <= int(raw) <= 366:
-            raise InvalidInput("days must be a whole number from 1 to 366", field="days")
-        return Response(usage.summary(deployment, days=int(raw)))
+        days = query_int(request, "days", 30, low=1, high=366)
+        return Response(usage.summary(deployment, days=days))

@@ -99,7 +99,7 @@ class DetectView(APIView):
             if "slug" in kwargs:
                 return queryset.get(slug=kwargs["slug"])
             return queryset.get(pk=int(kwargs["pk"]))
-        except (Deployment.DoesNotExist, TypeError, ValueError):
+        except (Deployment.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
             raise Http404("no such deployment") from None
 
     # ------------------------------------------------------------ the request
@@ -238,3 +238,9 @@ class DetectView(APIView):
             return
         response["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
         response["Timing-Allow-Origin"] = response["Access-Control-Allow-Origin"]
+
+
+@extend_schema(exclude=True)
+class DetectSlashView(DetectView):
+    """The detect endpoint spelled with a trailing slash, like every other API route; left out of the schema
+    (one operation, two spellings)."""

@@ -23,7 +23,7 @@ def deployments_for(user, *, workspace=None) -> QuerySet[Deployment]:
 def deployment_get(user, pk, action: str = Action.VIEW) -> Deployment:
     try:
         deployment = scoped(Deployment.objects.select_related("workspace"), user).get(pk=int(pk))
-    except (Deployment.DoesNotExist, TypeError, ValueError):
+    except (Deployment.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
         raise Http404("no such deployment") from None
     check_role(deployment.my_role, action, deployment.workspace.name)
     return deployment
@@ -32,14 +32,14 @@ def deployment_get(user, pk, action: str = Action.VIEW) -> Deployment:
 def version_get(deployment: Deployment, number) -> DeploymentVersion:
     try:
         return deployment.versions.select_related("deployment").get(number=int(number))
-    except (DeploymentVersion.DoesNotExist, TypeError, ValueError):
+    except (DeploymentVersion.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
         raise Http404(f"deployment {deployment.pk} has no version {number}") from None
 
 
 def key_get(deployment: Deployment, pk) -> ApiKey:
     try:
         return deployment.keys.get(pk=int(pk))
-    except (ApiKey.DoesNotExist, TypeError, ValueError):
+    except (ApiKey.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
         raise Http404("no such key") from None
 
 

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from django.urls import reverse
 from rest_framework import serializers
 
+from config.fields import FormFloatField
+
 from .models import ApiKey, Deployment, DeploymentVersion
 
 
@@ -38,13 +40,21 @@ class OriginsField(serializers.ListField):
         return super().get_value(dictionary)
 
 
+# The columns are 32-bit on PostgreSQL; no deployment needs more than a million calls a minute (leave it empty for
+# no limit).
+MAX_MONTHLY_QUOTA = 2**31 - 1
+MAX_BURST_PER_MINUTE = 1_000_000
+
+
 class SettingsSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     public = serializers.BooleanField(default=False,
                                       help_text="Public: callable with the URL alone; private: needs an API key.")
-    monthly_quota = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None,
+    monthly_quota = serializers.IntegerField(min_value=0, max_value=MAX_MONTHLY_QUOTA, required=False, allow_null=True,
+                                             default=None,
                                              help_text="Requests per calendar month (UTC); over it: 403 quota_exceeded.")
-    burst_per_minute = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None,
+    burst_per_minute = serializers.IntegerField(min_value=0, max_value=MAX_BURST_PER_MINUTE, required=False,
+                                                allow_null=True, default=None,
                                                 help_text="Requests per minute; over it: 429 with Retry-After.")
     allowed_origins = OriginsField(required=False, default=list,
                                    help_text="Origins whose browser pages may call detect (CORS); public "
@@ -79,8 +89,9 @@ class DeploymentUpdateSerializer(SettingsSerializer):
 
     name = serializers.CharField(max_length=200, required=False)
     public = serializers.BooleanField(required=False)
-    monthly_quota = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    burst_per_minute = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    monthly_quota = serializers.IntegerField(min_value=0, max_value=MAX_MONTHLY_QUOTA, required=False, allow_null=True)
+    burst_per_minute = serializers.IntegerField(min_value=0, max_value=MAX_BURST_PER_MINUTE, required=False,
+                                                allow_null=True)
     allowed_origins = OriginsField(required=False)
     engine = serializers.ChoiceField(choices=Deployment.EngineKind.values, required=False)
 
@@ -164,9 +175,9 @@ class DetectInputSerializer(serializers.Serializer):
     """The detect endpoint's form (multipart)."""
 
     image = serializers.FileField(help_text="The picture (JPEG, PNG, WebP, BMP or TIFF, as uploads), at most 25 MB.")
-    conf_thres = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.25)
-    iou_thres = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.45)
-    kpt_thres = serializers.FloatField(min_value=0.0, default=0.0)
+    conf_thres = FormFloatField(min_value=0.0, max_value=1.0, default=0.25)
+    iou_thres = FormFloatField(min_value=0.0, max_value=1.0, default=0.45)
+    kpt_thres = FormFloatField(min_value=0.0, default=0.0)
     ocr_model = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     ocr_classes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     ocr_language = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -162,6 +162,8 @@ def deployment_update(*, deployment: Deployment, **changes) -> Deployment:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     if "engine" in changes and deployment.kind == Deployment.Kind.SAPIENS2 and changes["engine"] != "torch":
         raise InvalidInput("a Sapiens2 deployment runs on torch", field="engine")
+    if not changes:  # an empty PATCH changes nothing, updated_at included
+        return deployment
     with transaction.atomic():
         for key, value in changes.items():
             setattr(deployment, key, value)

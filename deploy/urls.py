@@ -12,4 +12,6 @@ urlpatterns = [
     path("deployments/<int:pk>/keys/<int:key_id>/", api.KeyDetail.as_view(), name="deployment-key-detail"),
     path("deployments/<int:pk>/usage/", api.DeploymentUsage.as_view(), name="deployment-usage"),
     path("deployments/<int:pk>/detect", detect.DetectView.as_view(), name="deployment-detect"),
+    # The same endpoint with the trailing slash every other API route has.
+    path("deployments/<int:pk>/detect/", detect.DetectSlashView.as_view(), name="deployment-detect-slash"),
 ]

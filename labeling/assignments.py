@@ -72,16 +72,32 @@ def assignments_reassign(*, dataset: Dataset, from_user: int | None, to_user: in
     if to_user is not None:
         to_user = _check_users(dataset, [to_user], field="to_user")[0]
     qs = dataset.images.filter(labelled=False)
-    qs = qs.filter(assignee__isnull=True) if from_user is None else qs.filter(assignee_id=int(from_user))
+    if from_user is not None:
+        from_user = _check_holders(dataset, [from_user], "from_user")[0]
+    qs = qs.filter(assignee__isnull=True) if from_user is None else qs.filter(assignee_id=from_user)
     return qs.update(assignee_id=to_user, assigned_at=timezone.now() if to_user is not None else None)
+
+
+def _check_holders(dataset: Dataset, user_ids, field: str) -> list[int]:
+    """`user_ids` as ints, each a member who may label or someone holding images of the dataset (a member who
+    left or lost the labeller role keeps their assignments until cleared); else InvalidInput naming the item."""
+    ids = [int(u) for u in user_ids]
+    allowed = set(labellers_of(dataset).values_list("user_id", flat=True)) | set(
+        dataset.images.filter(assignee_id__in=ids).values_list("assignee_id", flat=True))
+    for i, uid in enumerate(ids):
+        if uid not in allowed:
+            raise InvalidInput(f"user {uid} is not a member of this workspace who may label, nor holds images here",
+                               field=f"{field}[{i}]" if field == "users" else field)
+    return ids
 
 
 @transaction.atomic
 def assignments_clear(*, dataset: Dataset, user_ids: list[int] | None = None) -> int:
-    """Open the unlabelled images of `user_ids` (every assignee when None) to everyone; returns how many."""
+    """Open the unlabelled images of `user_ids` (every assignee when None) to everyone; returns how many.
+    A user who is neither a labelling member nor holds images of the dataset is InvalidInput (`users[i]`)."""
     qs = dataset.images.filter(labelled=False, assignee__isnull=False)
     if user_ids is not None:
-        qs = qs.filter(assignee_id__in=[int(u) for u in user_ids])
+        qs = qs.filter(assignee_id__in=_check_holders(dataset, user_ids, "users"))
     return qs.update(assignee=None, assigned_at=None)
 
 

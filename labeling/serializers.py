@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.params import MAX_ID
+
 
 class InstanceSerializer(serializers.Serializer):
     # Shapes only: values are checked against the image and the classes by the service.
@@ -55,20 +57,20 @@ class ConflictSerializer(serializers.Serializer):
 
 
 class SplitSerializer(serializers.Serializer):
-    users = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+    users = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False,
                                   help_text="User ids of members who may label.")
     replace = serializers.BooleanField(default=False, help_text="Also split unlabelled images already assigned "
                                                                 "(default: only the open ones).")
 
 
 class ReassignSerializer(serializers.Serializer):
-    from_user = serializers.IntegerField(min_value=1, allow_null=True,
+    from_user = serializers.IntegerField(min_value=1, max_value=MAX_ID, allow_null=True,
                                          help_text="Whose unlabelled images move; null: the open ones.")
-    to_user = serializers.IntegerField(min_value=1, allow_null=True, help_text="Who gets them; null: open them.")
+    to_user = serializers.IntegerField(min_value=1, max_value=MAX_ID, allow_null=True, help_text="Who gets them; null: open them.")
 
 
 class ClearSerializer(serializers.Serializer):
-    users = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+    users = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
                                   help_text="Whose unlabelled images become open (default: everybody's).")
 
 

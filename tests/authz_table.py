@@ -195,6 +195,10 @@ ROWS: dict[str, dict[str, Rule]] = {
     "api/v1/deployments/<int:pk>/detect": {"POST": Rule("deployment", 400, V, pk="deployment", wrong_key=401)},
     # The short URL is outside /api/: still JSON, so a caller without credentials gets 401, not a log-in redirect.
     "d/<str:slug>/detect": {"POST": Rule("deployment", 400, V, wrong_key=401, override={"anonymous": 401})},
+    # ------------------------------------------------------------ fixapi: detect also with a trailing slash
+    "api/v1/deployments/<int:pk>/detect/": {"POST": Rule("deployment", 400, V, pk="deployment", wrong_key=401)},
+    "d/<str:slug>/detect/": {"POST": Rule("deployment", 400, V, wrong_key=401, override={"anonymous": 401})},
+    # ------------------------------------------------------------ end of fixapi
     # ------------------------------------------------------------ issue 13: autolabel (review queue, suggestions)
     "api/v1/datasets/<int:pk>/review/": {"GET": obj(V, pk="dataset")},
     "api/v1/datasets/<int:pk>/review/next/": {"GET": obj(V, pk="dataset")},

@@ -148,6 +148,11 @@ def test_an_empty_patch_body_is_accepted_on_every_patch_route(api, dataset, user
     routes = [f"/api/v1/workspaces/{ws['id']}/", f"/api/v1/workspaces/{ws['id']}/members/{bob.pk}/",
               f"/api/v1/datasets/{dataset['id']}/", f"/api/v1/images/{image['id']}/",
               f"/api/v1/classes/{cls['id']}/", f"/api/v1/training-sessions/{session.pk}/"]
+    from deploy.models import Deployment
+
+    deployment = Deployment.objects.create(workspace_id=dataset["workspace"], name="people", kind="sapiens2",
+                                           model_size="0.4b")
+    routes.append(f"/api/v1/deployments/{deployment.pk}/")
     from tests.test_authz_matrix import walk
 
     patchable = {r for r, cb in walk() if "patch" in getattr(getattr(cb, "cls", None), "http_method_names", [])

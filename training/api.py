@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts.roles import Action
 from config import storage
 from config.parsers import JSONParser
+from config.params import int_list, query_id, query_int
 from accounts.selectors import workspace_from_request
 from config.errors import InvalidInput, TooLarge
 from django.conf import settings
@@ -31,15 +32,7 @@ ERRORS = {400: OpenApiResponse(description='{"error", "message", "field"}'),
 CONFLICT = {409: OpenApiResponse(description='{"error", "message"}: the session is not in a state for this')}
 
 
-def _int_param(request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number", field=name) from None
-    return min(max(value, low), high)
+MAX_LOG_LINES = 2000
 
 
 class SessionListCreate(generics.ListAPIView):
@@ -52,10 +45,10 @@ class SessionListCreate(generics.ListAPIView):
         status_filter = self.request.query_params.get("status") or None
         if status_filter and status_filter not in dict(TrainingSession.STATUSES):
             raise InvalidInput(f"status must be one of {[s for s, _ in TrainingSession.STATUSES]}", field="status")
-        dataset = self.request.query_params.get("dataset")
+        dataset = query_id(self.request, "dataset")
         raw = self.request.query_params.get("workspace") or self.request.META.get("HTTP_X_WORKSPACE")
         return selectors.sessions_for(self.request.user, workspace=workspace_from_request(self.request) if raw else None,
-                                      dataset_id=int(dataset) if dataset and dataset.isdigit() else None,
+                                      dataset_id=dataset,
                                       status=status_filter)
 
     @extend_schema(parameters=[
@@ -128,16 +121,16 @@ class SessionEpochs(APIView):
                    responses={200: EpochMetricSerializer(many=True), **ERRORS})
     def get(self, request, pk):
         session = selectors.session_get(request.user, pk)
-        after = _int_param(request, "after", 0, 0, 10**6)
+        after = query_int(request, "after", 0, low=0)
         return Response(EpochMetricSerializer(selectors.epochs_of(session, after=after), many=True).data)
 
 
 class SessionLog(APIView):
-    @extend_schema(parameters=[OpenApiParameter("lines", OpenApiTypes.INT, description="How many (1-2000, default 200).")],
+    @extend_schema(parameters=[OpenApiParameter("lines", OpenApiTypes.INT, description="How many (at least 1, default 200; more than 2000 reads 2000).")],
                    responses={200: LogSerializer, **ERRORS})
     def get(self, request, pk):
         session = selectors.session_get(request.user, pk)
-        return Response(selectors.log_tail(session, _int_param(request, "lines", 200, 1, 2000)))
+        return Response(selectors.log_tail(session, min(query_int(request, "lines", 200, low=1), MAX_LOG_LINES)))
 
 
 class SessionCancel(APIView):
@@ -277,11 +270,7 @@ class DatasetTrainingCheck(APIView):
                                "(or train), the refusal it would answer (`error`) and warnings (a tiny val split).")
     def get(self, request, pk):
         dataset = dataset_selectors.dataset_get(request.user, pk, Action.VIEW)
-        raw = request.query_params.get("class_ids") or ""
-        try:
-            class_ids = [int(c) for c in raw.split(",") if c.strip()] or None
-        except ValueError:
-            raise InvalidInput("class_ids must be comma-separated whole numbers", field="class_ids") from None
+        class_ids = int_list(request.query_params.get("class_ids"), "class_ids")
         return Response(selectors.training_check(dataset, class_ids))
 
 

@@ -33,7 +33,7 @@ def sessions_for(user, *, workspace=None, dataset_id: int | None = None,
 def session_get(user, pk, action: str = Action.VIEW) -> TrainingSession:
     try:
         session = scoped(TrainingSession.objects.select_related("workspace"), user).get(pk=int(pk))
-    except (TrainingSession.DoesNotExist, TypeError, ValueError):
+    except (TrainingSession.DoesNotExist, TypeError, ValueError, OverflowError):  # OverflowError: an id beyond 64 bits
         raise Http404("no such training session") from None
     check_role(session.my_role, action, session.workspace.name)
     return session
