@@ -1,5 +1,6 @@
-"""The web server as a real process for the fault tests: `manage.py runserver` on a free port, seeing the test
-database and media (conftest.worker_env), stopped with its whole process group."""
+"""Real processes for the fault tests: the web server (`manage.py runserver` on a free port, seeing the test
+database and media through conftest.worker_env, stopped with its whole process group) and a private
+redis-server."""
 from __future__ import annotations
 
 import contextlib
@@ -66,3 +67,45 @@ def web_server(log: Path, extra_env: dict | None = None) -> Iterator[str]:
         yield base
     finally:
         stop(proc)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own: a free port, its own folder, no persistence (like CI's), never the
+    shared one. `start()` again after `kill9()` gives an empty server on the same port."""
+
+    def __init__(self, folder: Path):
+        self.port, self.folder, self.proc = free_port(), folder, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> "PrivateRedis":
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+                                     stdout=open(self.folder / "redis.log", "ab"), stderr=subprocess.STDOUT)
+        wait_until(self.ping, 30, "redis-server answers", (self.proc, self.folder / "redis.log"))
+        return self
+
+    def client(self):
+        import redis
+
+        return redis.Redis(port=self.port, socket_connect_timeout=1)
+
+    def ping(self) -> bool:
+        import redis
+
+        try:
+            return self.client().ping()
+        except redis.ConnectionError:
+            return False
+
+    def llen(self, key: str) -> int:
+        return self.client().llen(key)
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)

@@ -4,9 +4,6 @@ valid invitation link."""
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -99,30 +96,16 @@ def test_throttles_default_to_generous_rates(settings):
 
 @pytest.fixture
 def redis_cache(settings, tmp_path):
-    """A private redis-server on a free port (never the shared one), as the Django cache; removed afterwards."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.fail("redis-server is needed (apt-get install redis-server)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
+    """A private redis-server on a free port (never the shared one), as the Django cache; stopped afterwards."""
+    from tests.server_process import PrivateRedis
 
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is needed (apt-get install redis-server)")
+    server = PrivateRedis(tmp_path / "redis").start()
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{port}/0", "KEY_PREFIX": "posedeck"}}
-    yield client
-    client.flushall()
-    proc.terminate()
-    proc.wait(10)
+                                   "LOCATION": server.url, "KEY_PREFIX": "posedeck"}}
+    yield server.client()
+    server.stop()
 
 
 def test_throttles_count_in_redis_when_the_cache_is_redis(rates, user, redis_cache):

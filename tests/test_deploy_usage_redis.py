@@ -3,10 +3,7 @@ stopped by the test (nothing is left behind); concurrent admits never take more 
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import threading
-import time
 
 import pytest
 from django.utils import timezone
@@ -21,29 +18,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def redis_url(tmp_path, settings):
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.fail("redis-server is needed for the Redis counting test (Debian package redis-server)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
+    from tests.server_process import PrivateRedis
 
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    settings.REDIS_URL = url
-    yield client
-    client.flushdb()
-    proc.terminate()
-    proc.wait(10)
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is needed for the Redis counting test (Debian package redis-server)")
+    server = PrivateRedis(tmp_path / "redis").start()
+    settings.REDIS_URL = server.url
+    yield server.client()
+    server.stop()
 
 
 def test_concurrent_admits_on_redis_stop_exactly_at_the_quota(redis_url, user):

@@ -11,66 +11,19 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
 from tests.conftest import REPO, worker_env
+from tests.server_process import PrivateRedis, free_port, wait_until
 from tests.training_fixtures import coco_dataset  # noqa: F401
 
 pytestmark = [pytest.mark.worker,
               pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs the redis-server program")]
 WAIT = int(os.environ.get("TRAINING_TEST_WAIT", "420"))  # generous for a loaded 2-core box; not a timing assertion
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(predicate, timeout, what, *procs):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return
-        for proc, log in procs:
-            assert proc.poll() is None, f"{proc.args[:4]} exited {proc.returncode}:\n{log.read_text()[-4000:]}"
-        time.sleep(0.3)
-    raise AssertionError(f"{what}: not within {timeout}s\n" + "\n".join(log.read_text()[-3000:] for _, log in procs))
-
-
-class Redis:
-    def __init__(self, folder):
-        self.port, self.folder, self.proc = _free_port(), folder, None
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def start(self):
-        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-                                     stdout=open(self.folder / "redis.log", "ab"), stderr=subprocess.STDOUT)
-        _wait(self.ping, 30, "redis-server answers", (self.proc, self.folder / "redis.log"))
-
-    def ping(self) -> bool:
-        import redis
-
-        try:
-            return redis.Redis(port=self.port, socket_connect_timeout=1).ping()
-        except redis.ConnectionError:
-            return False
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def llen(self, key: str) -> int:
-        import redis
-
-        return redis.Redis(port=self.port).llen(key)
 
 
 def _call(base, token, method, path, body=None) -> dict:
@@ -85,13 +38,13 @@ def test_queued_work_survives_a_redis_restart_that_lost_its_messages(transaction
     from accounts.tokens import token_create
 
     _, token = token_create(user=user, name="redis restart", days=1)
-    redis_server = Redis(tmp_path / "redis")
+    redis_server = PrivateRedis(tmp_path / "redis")
     redis_server.start()
-    url = f"redis://127.0.0.1:{redis_server.port}/0"
+    url = redis_server.url
     prefix = settings.BROKER_KEY_PREFIX
     env = worker_env({"REDIS_URL": url, "QUEUE_REQUEUE_AFTER_S": "1", "QUEUE_SWEEP_S": "2"})
 
-    port = _free_port()
+    port = free_port()
     web_log, worker_log = tmp_path / "web.log", tmp_path / "worker.log"
     web = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=REPO,
                            env=env, stdout=open(web_log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
@@ -105,7 +58,7 @@ def test_queued_work_survives_a_redis_restart_that_lost_its_messages(transaction
             except OSError:
                 return False
 
-        _wait(web_up, WAIT, "web server up", (web, web_log))
+        wait_until(web_up, WAIT, "web server up", (web, web_log))
         ds = coco_dataset["id"]
         job = _call(base, token, "POST", f"/api/v1/datasets/{ds}/exports/", {"format": "yolo"})
         session = _call(base, token, "POST", "/api/v1/training-sessions/", {
@@ -125,11 +78,11 @@ def test_queued_work_survives_a_redis_restart_that_lost_its_messages(transaction
         def status(path):
             return _call(base, token, "GET", path)
 
-        _wait(lambda: status(f"/api/v1/jobs/{job['id']}/")["status"] in ("done", "failed"), WAIT, "export job ran",
+        wait_until(lambda: status(f"/api/v1/jobs/{job['id']}/")["status"] in ("done", "failed"), WAIT, "export job ran",
               (worker, worker_log))
         ran = status(f"/api/v1/jobs/{job['id']}/")
         assert ran["status"] == "done" and ran["result"]["images"] == 16, ran
-        _wait(lambda: status(f"/api/v1/training-sessions/{session['id']}/")["status"] in ("completed", "failed"),
+        wait_until(lambda: status(f"/api/v1/training-sessions/{session['id']}/")["status"] in ("completed", "failed"),
               WAIT, "training session ran", (worker, worker_log))
         trained = status(f"/api/v1/training-sessions/{session['id']}/")
         assert trained["status"] == "completed" and trained["attempt"] == 2, (trained.get("error"),
