@@ -308,6 +308,19 @@ def test_schema_lists_every_training_endpoint(api):
     assert {"application/json", "multipart/form-data"} <= set(post["requestBody"]["content"])
 
 
+def test_a_failed_sessions_reason_shows_no_server_paths(api, coco_dataset, settings):
+    """The reason of a failure is on the dashboard too: every way a session ends goes through _finish."""
+    from training import execution, files
+    from training.models import TrainingSession
+
+    s = start(api, coco_dataset["id"]).json()
+    work = files.work_dir(s["id"])
+    execution._finish(TrainingSession.objects.get(pk=s["id"]), status=TrainingSession.FAILED,
+                      error=f"FileNotFoundError: {work}/run/weights/last.pt and {settings.MEDIA_ROOT}/x.pt")
+    error = api.get(f"/api/v1/training-sessions/{s['id']}/").json()["error"]
+    assert error == "FileNotFoundError: …/run/weights/last.pt and …/x.pt"
+
+
 def test_the_log_shows_no_server_paths(api, coco_dataset, settings):
     """Regression: the dashboard's console showed every member /work/wt/.../var/work/training/1/run/weights/best.pt."""
     import sys

@@ -165,6 +165,8 @@ def _claim(session_id: int, attempt: int, worker: str) -> tuple[TrainingSession 
 def _finish(session: TrainingSession, **fields) -> None:
     fields.setdefault("finished_at", timezone.now())
     fields.setdefault("phase", "")
+    if fields.get("error"):  # shown to every member on the dashboard, like the log: no server paths
+        fields["error"] = files.redact(session.pk, fields["error"])
     for k, v in fields.items():
         setattr(session, k, v)
     TrainingSession.objects.filter(pk=session.pk).update(**fields)
@@ -331,7 +333,7 @@ def session_evaluate(*, session_id: int) -> TrainingSession | None:
     except Exception as exc:
         files.append_log(session.pk, "[posedeck] evaluation failed:\n" + traceback.format_exc())
         TrainingSession.objects.filter(pk=session.pk).update(evaluation_status="failed",
-                                                             evaluation_error=f"{type(exc).__name__}: {exc}")
+                                                             evaluation_error=files.redact(session.pk, f"{type(exc).__name__}: {exc}"))
         return session
     result["sigmas_source"] = skeleton.get("sigmas_source", "")
     result["val_fallback"] = session.val_images == 0
