@@ -167,14 +167,13 @@ def record(deployment_id: int, status: int, latency_ms: float | None, now: dt.da
     if latency_ms is not None:
         metrics.append(f"latency:{bucket_of(latency_ms)}")
     rows = UsageCount.objects.filter(deployment_id=deployment_id, day=day, metric__in=metrics)
-    if rows.update(count=F("count") + 1) == len(metrics):
-        return
-    have = set(rows.values_list("metric", flat=True))
-    # The UPDATE above counted the rows that existed; create the others at 0 and count them.
-    missing = [m for m in metrics if m not in have]
-    UsageCount.objects.bulk_create([UsageCount(deployment_id=deployment_id, day=day, metric=m, count=0)
-                                    for m in missing], ignore_conflicts=True)
-    UsageCount.objects.filter(deployment_id=deployment_id, day=day, metric__in=missing).update(count=F("count") + 1)
+    # Make the day's rows first, then count them all in one UPDATE. (Counting the existing rows first and
+    # creating the rest afterwards lost a count when a concurrent call created a row in between: the first
+    # UPDATE had missed it, and the later check then found it and skipped it.)
+    if rows.count() < len(metrics):
+        UsageCount.objects.bulk_create([UsageCount(deployment_id=deployment_id, day=day, metric=m, count=0)
+                                        for m in metrics], ignore_conflicts=True)
+    rows.update(count=F("count") + 1)
 
 
 def percentile(histogram: dict[int, int], p: float) -> float | None:
