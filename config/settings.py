@@ -240,6 +240,9 @@ BROKER_DIR = Path(env("BROKER_DIR", default=str(VAR_DIR / (f"broker-test-{os.get
 # Every Redis key of the broker starts with this prefix. Under pytest it is the run's own, so two test runs on
 # one Redis database never see each other's messages and the run can check it left none (tests/conftest.py).
 BROKER_KEY_PREFIX = env("BROKER_KEY_PREFIX", default=f"posedeck-test-{os.getpid()}:" if _TESTING else "")
+# Deployments' quota and burst counters (deploy.usage) in REDIS_URL's database start with this. Under pytest they
+# sit in the run's own key space, which the run removes at its end: no later run inherits a deployment id's counts.
+DEPLOY_REDIS_PREFIX = env("DEPLOY_REDIS_PREFIX", default=f"{BROKER_KEY_PREFIX}deploy")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}

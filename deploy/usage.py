@@ -116,7 +116,7 @@ def _admit_db(deployment: Deployment, now: dt.datetime) -> None:
 
 
 def _keys(deployment_id: int, now: dt.datetime) -> tuple[str, str]:
-    prefix = getattr(settings, "DEPLOY_REDIS_PREFIX", "deploy")
+    prefix = settings.DEPLOY_REDIS_PREFIX
     return f"{prefix}:{deployment_id}:m:{month_of(now)}", f"{prefix}:{deployment_id}:n:{minute_of(now)}"
 
 
