@@ -94,12 +94,14 @@ def test_badges_split_rename_and_delete_say_what_goes_with_them(browser_page, ap
     page.click("#val-go")
     page.wait_for_selector("#confirm-dialog")
     assert "replaced" in page.inner_text("#confirm-dialog")
+    stamp = page.evaluate("document.getElementById('dataset').dataset.gridReady")
     page.click("#confirm-dialog .dialog-confirm")
     page.wait_for_function("document.getElementById('val-status').textContent === 'splits re-drawn'")
     assert api.get(f"/api/v1/datasets/{dataset['id']}/").json()["val_fraction"] == 0.5
+    # The new splits redraw the grid after the status says so: a rename started before that is redrawn away.
+    _grid_reloaded(page, stamp)
 
     # Rename an image in place (with a folder), then the class and the dataset.
-    stamp = page.evaluate("document.getElementById('dataset').dataset.gridReady")
     _thumb(page, todo).locator(".rename").click()
     page.fill(".thumb .edit-in-place input", "cam2/renamed.jpg")
     page.keyboard.press("Enter")
