@@ -15,6 +15,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from datasets.models import JobStatus
+
 
 class AutolabelConfig(models.Model):
     dataset = models.OneToOneField("datasets.Dataset", on_delete=models.CASCADE, related_name="autolabel_config")
@@ -44,12 +46,7 @@ class AutolabelJob(models.Model):
         AUTOLABEL = "autolabel", "autolabel"
         EVALUATE = "evaluate", "evaluate"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        DONE = "done", "done"
-        FAILED = "failed", "failed"
-        CANCELLED = "cancelled", "cancelled"
+    Status = JobStatus
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "manual"

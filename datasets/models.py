@@ -125,6 +125,16 @@ class AnnotationRevision(models.Model):
         constraints = [models.UniqueConstraint(fields=["image", "version"], name="revision_unique_version")]
 
 
+class JobStatus(models.TextChoices):
+    """The states of every background job kept in our tables (dataset jobs, autolabel jobs)."""
+
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+    CANCELLED = "cancelled", "cancelled"
+
+
 class Job(models.Model):
     """An import or export running on the `default` queue. Its state lives here (not in a Celery result
     backend), so the UI and the API show progress, and a crashed worker leaves a row that says so."""
@@ -137,13 +147,7 @@ class Job(models.Model):
         COCO = "coco", "COCO keypoints"
         YOLO = "yolo", "Ultralytics YOLO pose"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        DONE = "done", "done"
-        FAILED = "failed", "failed"
-        CANCELLED = "cancelled", "cancelled"
-
+    Status = JobStatus
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="dataset_jobs")
